@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: venv demo test test-fast lint bench migrate messages clean-demo
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q ".[dev]"
+	touch $@
+
+.env:
+	cp .env.example .env
+
+migrate: venv .env
+	$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py demo_setup
+	$(PY) manage.py runserver 0.0.0.0:$(PORT) --noreload
+
+test: venv
+	$(PY) -m pytest
+
+test-fast: venv
+	$(PY) -m pytest -m "not browser"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: venv
+	$(PY) -m pytest tests/bench -p no:randomly -m bench -s
+
+messages: venv
+	cd lk_core && ../$(PY) ../manage.py makemessages -l ru -l en --no-obsolete
+	$(PY) manage.py compilemessages
+
+clean-demo:
+	rm -rf var/pgdata var/mail var/media

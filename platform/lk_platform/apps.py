@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LkPlatformConfig(AppConfig):
+    name = "lk_platform"
+    verbose_name = "LK platform"

@@ -1,0 +1,87 @@
+"""The demo: three utilities with clearly different branding and settings, an operator,
+and known staff passwords. Idempotent: a second run reuses what exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from lk_core.users.models import User, UserKind
+from lk_core.users.services import operator_user_create
+from tenants.models import Utility
+from tenants.services import utility_create
+
+DEMO_OPERATOR_EMAIL = "operator@example.org"
+DEMO_OPERATOR_PASSWORD = "demo-operator-2026"  # noqa: S105 - published demo credential
+DEMO_STAFF_PASSWORD = "demo-staff-2026"  # noqa: S105 - published demo credential
+
+
+@dataclass(frozen=True)
+class DemoUtility:
+    slug: str
+    name: str
+    kind: str
+    timezone: str
+    theme: str
+    primary_color: str
+    accent_color: str
+    tagline: str
+    dispatch_phone: str
+    support_phone: str
+    support_email: str
+    postal_address: str
+    office_hours: str
+    sample: str  # billing package under ../shared/samples
+
+
+DEMO_UTILITIES = [
+    DemoUtility("enskvoda", "МУП «Энскводоканал»", "water", "Europe/Moscow", "classic",
+                "#0b5cad", "#7fd3f7", "Чистая вода в каждый дом", "+7 (4852) 00-11-22",
+                "+7 (4852) 00-33-44", "lk@enskvoda.example", "г. Энск, ул. Водопроводная, 1",
+                "пн–пт 8:00–17:00", "billing-enskvoda"),
+    DemoUtility("teploset", "АО «Энская теплосеть»", "heating", "Asia/Yekaterinburg", "modern",
+                "#a3261c", "#ffb74d", "Тепло в ваших домах", "+7 (343) 200-00-01",
+                "+7 (343) 200-00-02", "info@teploset.example", "г. Энск, пр. Энергетиков, 7",
+                "пн–чт 9:00–18:00, пт 9:00–16:45", "billing-teploset-1c.zip"),
+    DemoUtility("nashdom", "УК «Наш дом»", "management", "Asia/Novosibirsk", "modern",
+                "#2e6b30", "#c5e1a5", "Управляем домом вместе с вами", "+7 (383) 300-03-03",
+                "+7 (383) 300-03-04", "dom@nashdom.example", "г. Энск, ул. Садовая, 15, оф. 2",
+                "пн–пт 9:00–18:00, сб 10:00–14:00", "billing-enskvoda"),
+]
+
+
+def samples_dir():
+    return settings.BASE_DIR.parent / "shared" / "samples"
+
+
+def demo_utility_ensure(spec: DemoUtility) -> tuple[Utility, bool]:
+    existing = Utility.objects.filter(slug=spec.slug).first()
+    if existing:
+        return existing, False
+    result = utility_create(
+        slug=spec.slug, name=spec.name, kind=spec.kind, timezone_name=spec.timezone,
+        staff_email=f"admin@{spec.slug}.example", send_staff_email=False, actor="demo",
+        theme=spec.theme, primary_color=spec.primary_color, accent_color=spec.accent_color,
+        tagline=spec.tagline, dispatch_phone=spec.dispatch_phone,
+        support_phone=spec.support_phone, support_email=spec.support_email,
+        postal_address=spec.postal_address, office_hours=spec.office_hours)
+    from django_tenants.utils import schema_context
+
+    with schema_context(result.utility.schema_name):
+        staff = User.objects.get(username=result.staff_username)
+        staff.set_password(DEMO_STAFF_PASSWORD)
+        staff.must_change_password = False
+        staff.save(update_fields=["password", "must_change_password"])
+    return result.utility, True
+
+
+def demo_operator_ensure() -> User:
+    existing = User.objects.filter(username=DEMO_OPERATOR_EMAIL, kind=UserKind.OPERATOR).first()
+    return existing or operator_user_create(email=DEMO_OPERATOR_EMAIL,
+                                            password=DEMO_OPERATOR_PASSWORD)
+
+
+def demo_seed() -> list[tuple[Utility, bool]]:
+    demo_operator_ensure()
+    return [demo_utility_ensure(spec) for spec in DEMO_UTILITIES]

@@ -1,0 +1,38 @@
+"""Process-level middleware: health checks (any host) and the Content-Security-Policy."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from lk_platform import health
+
+
+class HealthCheckMiddleware:
+    """`/healthz` and `/readyz` answer on every host, before tenant resolution, so a load
+    balancer can probe any name the process serves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/healthz":
+            return JsonResponse({"status": "ok"})
+        if request.path == "/readyz":
+            checks = health.readiness()
+            ok = all(check["ok"] for check in checks.values())
+            return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                                status=200 if ok else 503)
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            policy = getattr(response, "csp_override", None) or settings.CONTENT_SECURITY_POLICY
+            response["Content-Security-Policy"] = policy
+        return response

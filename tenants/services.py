@@ -1,0 +1,136 @@
+"""Writes on utilities: onboarding and lifecycle. Callers: CLI, operator console, tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from tenants import provisioning
+from tenants.branding import validate_hex_color, validate_primary_color
+from tenants.models import SLUG_VALIDATOR, Domain, Utility, UtilityAuditEvent, UtilityState
+
+RESERVED_SLUGS = {"www", "api", "admin", "static", "media", "public", "console", "mail",
+                  "utility-template", "pg", "information-schema"}
+
+
+@dataclass(frozen=True)
+class OnboardingResult:
+    utility: Utility
+    staff_username: str | None
+    staff_password: str | None
+
+
+def schema_name_for_slug(slug: str) -> str:
+    return "u_" + re.sub(r"[^a-z0-9]", "_", slug)
+
+
+def default_domain_for_slug(slug: str) -> str:
+    return f"{slug}.{settings.PLATFORM_DOMAIN}"
+
+
+def _validate_new_utility(*, slug: str, domains: list[str], primary_color: str,
+                          accent_color: str) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        SLUG_VALIDATOR(slug)
+    except ValidationError as exc:
+        errors.setdefault("slug", []).extend(exc.messages)
+    if slug in RESERVED_SLUGS:
+        errors.setdefault("slug", []).append(_("This slug is reserved."))
+    if Utility.objects.filter(slug=slug).exists():
+        errors.setdefault("slug", []).append(_("A utility with this slug already exists."))
+    taken = list(Domain.objects.filter(domain__in=domains).values_list("domain", flat=True))
+    if taken or settings.PLATFORM_DOMAIN in domains:
+        errors.setdefault("domains", []).append(
+            _("Domain already in use: %(domains)s") % {"domains": ", ".join(
+                taken or [settings.PLATFORM_DOMAIN])})
+    for field, value, check in (("primary_color", primary_color, validate_primary_color),
+                                ("accent_color", accent_color, validate_hex_color)):
+        try:
+            check(value)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def utility_create(*, slug: str, name: str, actor: str, domains: list[str] | None = None,
+                   timezone_name: str = "Europe/Moscow", kind: str = "water",
+                   staff_email: str | None = None, send_staff_email: bool = True,
+                   **branding: str) -> OnboardingResult:
+    """Onboard a utility: schema (cloned from the template), domains, first staff user.
+
+    All or nothing: a failure anywhere leaves no row, no schema and no user behind.
+    """
+    slug = slug.strip().lower()
+    domains = [d.strip().lower() for d in (domains or [])] or [default_domain_for_slug(slug)]
+    branding.setdefault("primary_color", Utility._meta.get_field("primary_color").default)
+    branding.setdefault("accent_color", Utility._meta.get_field("accent_color").default)
+    _validate_new_utility(slug=slug, domains=domains, primary_color=branding["primary_color"],
+                          accent_color=branding["accent_color"])
+    provisioning.template_ensure()
+    utility = Utility(schema_name=schema_name_for_slug(slug), slug=slug, name=name,
+                      kind=kind, timezone=timezone_name, **branding)
+    utility.full_clean(exclude=["schema_name"])
+    with transaction.atomic():
+        utility.save()
+        for index, domain in enumerate(domains):
+            Domain.objects.create(domain=domain, tenant=utility, is_primary=index == 0)
+        provisioning.schema_clone_from_template(utility.schema_name)
+        username = password = None
+        if staff_email:
+            username, password = _first_staff_user_create(utility, staff_email, send_staff_email)
+        UtilityAuditEvent.objects.create(
+            utility=utility, action="onboarded", actor=actor,
+            details={"domains": domains, "staff": username or ""})
+    return OnboardingResult(utility=utility, staff_username=username, staff_password=password)
+
+
+def _first_staff_user_create(utility: Utility, email: str, send_email: bool) -> tuple[str, str]:
+    from lk_core.users.services import staff_user_create
+
+    with schema_context(utility.schema_name):
+        user, password = staff_user_create(email=email, role="admin", utility=utility,
+                                           send_email=send_email)
+    return user.username, password
+
+
+def utility_set_state(*, utility: Utility, state: str, actor: str, message: str = "") -> Utility:
+    if state not in UtilityState.values:
+        raise ValidationError({"state": [_("Unknown state: %(state)s") % {"state": state}]})
+    if utility.is_public:
+        raise ValidationError({"state": [_("The platform itself has no state to change.")]})
+    previous = utility.state
+    utility.state = state
+    utility.state_message = message
+    utility.state_changed_at = timezone.now()
+    with transaction.atomic():
+        utility.save(update_fields=["state", "state_message", "state_changed_at"])
+        UtilityAuditEvent.objects.create(
+            utility=utility, action="state_changed", actor=actor,
+            details={"from": previous, "to": state, "message": message})
+    return utility
+
+
+def utility_delete(*, utility: Utility, actor: str) -> None:
+    """Remove a utility with its schema (operators only; used by tests and offboarding)."""
+    schema = utility.schema_name
+    with transaction.atomic():
+        utility.delete()
+        provisioning.schema_drop(schema)
+
+
+def public_utility_get() -> Utility:
+    """The platform's own tenant row (public schema), created on first use."""
+    utility, _created = Utility.objects.get_or_create(
+        schema_name="public",
+        defaults={"slug": "platform", "name": settings.PLATFORM_NAME, "kind": "platform"},
+    )
+    return utility
