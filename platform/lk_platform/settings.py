@@ -112,6 +112,8 @@ TENANT_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "lk_core.users",
+    "lk_core.billing",
+    "lk_core.meters",
     "lk_core.portal",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
