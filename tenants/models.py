@@ -84,6 +84,12 @@ class Utility(TenantMixin):
         return self.schema_name == "public"
 
     @property
+    def monogram(self) -> str:
+        """The letter for the header badge: the first of the quoted name, «Наш дом» -> Н."""
+        inner = self.name.split("«", 1)[-1] if "«" in self.name else self.name
+        return next((char for char in inner if char.isalnum()), "•").upper()
+
+    @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants import provisioning
 from tenants.branding import validate_hex_color, validate_primary_color
@@ -25,6 +25,10 @@ class OnboardingResult:
     utility: Utility
     staff_username: str | None
     staff_password: str | None
+
+
+def public_schema():
+    return schema_context(get_public_schema_name())
 
 
 def schema_name_for_slug(slug: str) -> str:
@@ -75,6 +79,15 @@ def utility_create(*, slug: str, name: str, actor: str, domains: list[str] | Non
     branding.setdefault("accent_color", Utility._meta.get_field("accent_color").default)
     _validate_new_utility(slug=slug, domains=domains, primary_color=branding["primary_color"],
                           accent_color=branding["accent_color"])
+    with public_schema():
+        return _utility_provision(slug=slug, name=name, actor=actor, domains=domains,
+                                  timezone_name=timezone_name, kind=kind,
+                                  staff_email=staff_email, send_staff_email=send_staff_email,
+                                  branding=branding)
+
+
+def _utility_provision(*, slug, name, actor, domains, timezone_name, kind, staff_email,
+                       send_staff_email, branding) -> OnboardingResult:
     provisioning.template_ensure()
     utility = Utility(schema_name=schema_name_for_slug(slug), slug=slug, name=name,
                       kind=kind, timezone=timezone_name, **branding)
@@ -111,7 +124,7 @@ def utility_set_state(*, utility: Utility, state: str, actor: str, message: str 
     utility.state = state
     utility.state_message = message
     utility.state_changed_at = timezone.now()
-    with transaction.atomic():
+    with public_schema(), transaction.atomic():
         utility.save(update_fields=["state", "state_message", "state_changed_at"])
         UtilityAuditEvent.objects.create(
             utility=utility, action="state_changed", actor=actor,
@@ -122,7 +135,7 @@ def utility_set_state(*, utility: Utility, state: str, actor: str, message: str 
 def utility_delete(*, utility: Utility, actor: str) -> None:
     """Remove a utility with its schema (operators only; used by tests and offboarding)."""
     schema = utility.schema_name
-    with transaction.atomic():
+    with public_schema(), transaction.atomic():
         utility.delete()
         provisioning.schema_drop(schema)
 

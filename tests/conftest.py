@@ -38,6 +38,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
                                send_staff_email=False, **spec)
 
 
+@pytest.fixture(autouse=True)
+def _start_in_public_schema():
+    """Each test starts where a request starts: in the public schema."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
 def _utility(slug):
     from tenants.models import Utility
 

@@ -65,9 +65,10 @@ PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", "localhost")
 PLATFORM_NAME = env("PLATFORM_NAME", "ЛК ЖКХ")
 # Port in links the platform writes (e-mails, receipts); empty behind a proxy on 443.
 PUBLIC_PORT = env("PUBLIC_PORT", "")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}"]
-if DEBUG or TESTING:
-    ALLOWED_HOSTS += ["127.0.0.1", "testserver", ".testserver"]
+# Utilities may bring their own domains, so the host allowlist is the Domain table:
+# tenants.middleware answers any host it does not know with a plain 404 before anything
+# reads the host. ALLOWED_HOSTS can narrow it further.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["*"]
 
 # --- database ---------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
