@@ -49,25 +49,55 @@ def test_create_utility_command_end_to_end(db, capsys, django_capture_on_commit_
     assert Client(HTTP_HOST="lk.gamma-energo.test").get("/").status_code == 200
 
 
-def test_new_tenant_schema_has_every_table_and_migration(db):
-    utility_create(slug="delta", name="Delta", actor="tests")
+def _structure(schema: str) -> dict[str, set]:
+    """Everything about a schema's structure that a migration could depend on."""
+    queries = {
+        "columns": """SELECT table_name, column_name, data_type, is_nullable, column_default,
+                             is_identity FROM information_schema.columns
+                       WHERE table_schema = %s""",
+        "constraints": """SELECT c.relname, k.conname, k.contype,
+                                 replace(pg_get_constraintdef(k.oid), %s, '')
+                            FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+                           WHERE c.relnamespace = %s::regnamespace""",
+        "indexes": """SELECT indexname, replace(indexdef, %s, '') FROM pg_indexes
+                       WHERE schemaname = %s""",
+    }
+    result = {}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM django_migrations")  # public
-        cursor.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            ["u_delta"])
-        tables = {row[0] for row in cursor.fetchall()}
-        cursor.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            ["u_alpha"])
-        reference = {row[0] for row in cursor.fetchall()}
-    assert tables == reference
+        for key, sql in queries.items():
+            params = [schema] if key == "columns" else [f"{schema}.", schema]
+            cursor.execute(sql, params)
+            result[key] = {tuple(str(v).replace(schema, "<s>") for v in row)
+                           for row in cursor.fetchall()}
+    return result
+
+
+def test_new_tenant_schema_is_an_exact_copy_of_the_template(db):
+    utility_create(slug="delta", name="Delta", actor="tests")
+    template, copy = _structure("utility_template"), _structure("u_delta")
+    assert copy["columns"] and copy["constraints"] and copy["indexes"]
+    assert copy == template
     with schema_context("u_delta"):
+        from django.contrib.contenttypes.models import ContentType
         from django.db.migrations.executor import MigrationExecutor
 
         executor = MigrationExecutor(connection)
         assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
         assert User.objects.count() == 0  # the template carries no users
+        assert ContentType.objects.filter(app_label="billing", model="invoice").exists()
+        # Identity sequences continue after the copied rows.
+        before = ContentType.objects.order_by("-id").first().id
+        assert ContentType.objects.create(app_label="x", model="y").id > before
+
+
+def test_schema_copy_refuses_what_it_cannot_copy(db):
+    from tenants.schema_copy import SchemaCopyError, plan_for
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA scratch; CREATE TABLE scratch.t (id int); "
+                       "CREATE VIEW scratch.v AS SELECT id FROM scratch.t")
+    with pytest.raises(SchemaCopyError, match="relation v of kind v"):
+        plan_for("scratch")
 
 
 @pytest.mark.parametrize("slug,message", [
