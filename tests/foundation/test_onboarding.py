@@ -197,3 +197,14 @@ def test_check_deploy_is_clean_with_production_settings():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_create_operator_command(db, capsys):
+    call_command("create_operator", "--email", "Ops@Example.org")
+    password = re.search(r"Password \(shown once\): (\S+)", capsys.readouterr().out).group(1)
+    client = Client(HTTP_HOST="localhost")
+    assert client.post("/console/login/", {"username": "ops@example.org",
+                                            "password": password}).status_code == 302
+    assert client.get("/console/").status_code == 200
+    with pytest.raises(CommandError):
+        call_command("create_operator", "--email", "ops@example.org")
