@@ -30,8 +30,10 @@ class UtilityOnboardingForm(forms.ModelForm):
         return value
 
     def _post_clean(self):
-        # The schema name comes from the slug in utility_create, not from the form.
-        pass
+        # utility_create validates the whole utility (the schema name comes from the slug);
+        # the form only fills the instance the admin shows and logs.
+        self.instance = forms.models.construct_instance(self, self.instance,
+                                                        self._meta.fields)
 
 
 class UtilityChangeForm(forms.ModelForm):
