@@ -65,6 +65,10 @@ class Utility(TenantMixin):
     support_email = models.EmailField(_("support e-mail"), blank=True)
     postal_address = models.CharField(_("office address"), max_length=300, blank=True)
     office_hours = models.CharField(_("office hours"), max_length=200, blank=True)
+    # Paths in the utility's own media folder (TenantFileSystemStorage: media/<schema>/),
+    # served from the utility's host by themes.views.branding_asset.
+    logo = models.CharField(_("logo"), max_length=200, blank=True)
+    favicon = models.CharField(_("favicon"), max_length=200, blank=True)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -3,10 +3,11 @@
 from django.urls import include, path
 
 from lk_platform.admin_sites import staff_console
-from themes.views import branding_css
+from themes.views import branding_asset, branding_css
 
 urlpatterns = [
     path("branding.css", branding_css, name="branding_css"),
+    path("branding/<str:kind>", branding_asset, name="branding_asset"),
     path("staff/", staff_console.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("lk_core.api.urls")),

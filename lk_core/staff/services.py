@@ -1,0 +1,69 @@
+"""Writes of the staff console's own data: the audit log and staff accounts."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lk_core.staff.models import StaffAuditEvent
+from lk_core.users.models import StaffRole, User, UserKind
+from lk_core.users.services import staff_user_create
+
+
+def actor_label(user) -> str:
+    """How a person is named in audit rows: their login, which is unique per schema."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "system"
+    return f"{user.kind}:{user.username}"
+
+
+def staff_audit_record(*, actor, section: str, action: str, target: str = "",
+                       details: dict | None = None) -> StaffAuditEvent:
+    """Append one row to the current tenant's audit log. `actor` is a user or a label."""
+    label = actor if isinstance(actor, str) else actor_label(actor)
+    return StaffAuditEvent.objects.create(section=section, action=action, actor=label,
+                                          target=str(target)[:200], details=details or {})
+
+
+def staff_member_create_check(*, email: str, role: str) -> None:
+    if role not in StaffRole.values:
+        raise ValidationError({"staff_role": [_("Choose a role.")]})
+    if User.objects.filter(username=email.strip().lower()).exists():
+        raise ValidationError({"email": [_("A user with this e-mail already exists.")]})
+
+
+def staff_member_update_check(*, actor, member: User, role: str, is_active: bool) -> None:
+    if member.kind != UserKind.STAFF:
+        raise ValidationError(_("Only staff accounts are managed here."))
+    if role not in StaffRole.values:
+        raise ValidationError({"staff_role": [_("Choose a role.")]})
+    if member.pk == getattr(actor, "pk", None) and (role != member.staff_role or not is_active):
+        raise ValidationError(_("You cannot change your own role or block yourself."))
+
+
+def staff_member_create(*, actor, email: str, role: str, utility) -> tuple[User, str]:
+    """A new staff account in the current tenant; returns it with its one-time password."""
+    staff_member_create_check(email=email, role=role)
+    with transaction.atomic():
+        user, password = staff_user_create(email=email, role=role, utility=utility)
+        staff_audit_record(actor=actor, section="staff", action="staff_created",
+                           target=user.username, details={"role": role})
+    return user, password
+
+
+def staff_member_update(*, actor, member: User, role: str, is_active: bool) -> User:
+    """`member` as stored (not already modified by a form)."""
+    staff_member_update_check(actor=actor, member=member, role=role, is_active=is_active)
+    before = {"role": member.staff_role, "is_active": member.is_active}
+    member.staff_role, member.is_active = role, is_active
+    # Administrators also pass Django's own permission checks on plain ModelAdmins that
+    # other apps register; everyone else is governed by lk_core/staff/roles.py alone.
+    member.is_superuser = role == StaffRole.ADMIN
+    with transaction.atomic():
+        member.save(update_fields=["staff_role", "is_active", "is_superuser"])
+        staff_audit_record(actor=actor, section="staff", action="staff_updated",
+                           target=member.username,
+                           details={"before": before,
+                                    "after": {"role": role, "is_active": is_active}})
+    return member
