@@ -153,6 +153,7 @@ def public_utility_get() -> Utility:
 BRANDING_FIELDS = ("theme", "primary_color", "accent_color", "tagline", "support_phone",
                    "dispatch_phone", "support_email", "postal_address", "office_hours")
 SETTINGS_FIELDS = ("timezone",)
+IDENTITY_FIELDS = ("name", "kind")  # operators only
 
 
 def utility_update_branding(*, utility: Utility, actor, logo=None, favicon=None,
@@ -183,6 +184,14 @@ def utility_update_settings(*, utility: Utility, actor, **fields) -> Utility:
     _validate_utility_fields(utility, fields)
     return _utility_update(utility=utility, actor=actor, fields=fields, section="settings",
                            action="settings_changed")
+
+
+def utility_update_identity(*, utility: Utility, actor, **fields) -> Utility:
+    """The utility's name and kind: changed by platform operators."""
+    _check_fields(fields, IDENTITY_FIELDS)
+    _validate_utility_fields(utility, fields)
+    return _utility_update(utility=utility, actor=actor, fields=fields, section="settings",
+                           action="identity_changed")
 
 
 def _check_fields(fields: dict, allowed: tuple[str, ...]) -> None:
@@ -250,4 +259,18 @@ def _utility_update(*, utility: Utility, actor, fields: dict, section: str,
         with schema_context(utility.schema_name):
             staff_audit_record(actor=actor, section=section, action=action,
                                target=utility.name, details=changes)
+        if _is_operator(actor):
+            with public_schema():
+                UtilityAuditEvent.objects.create(utility=utility, action=action,
+                                                 actor=_label(actor), details=changes)
     return utility
+
+
+def _label(actor) -> str:
+    if isinstance(actor, str):
+        return actor
+    return f"{actor.kind}:{actor.username}"
+
+
+def _is_operator(actor) -> bool:
+    return _label(actor).startswith("operator:")
