@@ -10,30 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from lk_core.staff import services, views
 from lk_core.staff.models import StaffAuditEvent, StaffMember
-from lk_core.staff.roles import Action, Section, staff_can
+from lk_core.staff.permissions import StaffSectionAdminMixin
+from lk_core.staff.roles import Section
 from lk_core.users.models import StaffRole, UserKind
 from lk_platform.admin_sites import staff_console
-
-
-class StaffSectionAdminMixin:
-    """Permissions from the role table: VIEW to see, CHANGE to add, change or delete."""
-
-    console_section: Section
-
-    def has_module_permission(self, request):
-        return staff_can(request.user, self.console_section)
-
-    def has_view_permission(self, request, obj=None):
-        return staff_can(request.user, self.console_section)
-
-    def has_add_permission(self, request, *args):
-        return staff_can(request.user, self.console_section, Action.CHANGE)
-
-    def has_change_permission(self, request, obj=None):
-        return staff_can(request.user, self.console_section, Action.CHANGE)
-
-    def has_delete_permission(self, request, obj=None):
-        return staff_can(request.user, self.console_section, Action.CHANGE)
 
 
 class StaffMemberForm(forms.ModelForm):

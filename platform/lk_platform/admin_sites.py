@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import update_wrapper
 
 from django.contrib.admin import AdminSite
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,16 +25,16 @@ PASSWORD_CHANGE_OPEN = {"password_change", "password_change_done", "logout", "lo
                         "jsi18n"}
 
 
-class ConsolePasswordChangeForm(PasswordChangeForm):
-    """Saves through the users service, which also clears `must_change_password`."""
+class ConsolePasswordChangeView(PasswordChangeView):
+    """Django's view and form; the new password is stored by the console's service (which
+    clears `must_change_password`), then the session is kept valid."""
 
-    required_css_class = "required"
+    site = None
 
-    def save(self, commit=True):
-        from lk_core.users.services import user_password_change
-
-        return user_password_change(user=self.user,
-                                    new_password=self.cleaned_data["new_password1"])
+    def form_valid(self, form):
+        self.site.password_store(self.request, form.user, form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,15 @@ class ConsoleSite(AdminSite):
 
         return update_wrapper(view, console_view.view)
 
-    def password_change(self, request, extra_context=None):
-        from django.contrib.auth.views import PasswordChangeView
+    def password_store(self, request, user, new_password: str) -> None:
+        from lk_core.users.services import user_password_change
 
+        user_password_change(user=user, new_password=new_password)
+
+    def password_change(self, request, extra_context=None):
         request.current_app = self.name
-        return PasswordChangeView.as_view(
-            form_class=ConsolePasswordChangeForm,
+        return ConsolePasswordChangeView.as_view(
+            site=self, form_class=PasswordChangeForm,
             success_url=reverse(f"{self.name}:password_change_done", current_app=self.name),
             template_name=self.password_change_template
             or "registration/password_change_form.html",
@@ -141,6 +147,14 @@ class StaffConsole(ConsoleSite):
         tenant = getattr(request, "tenant", None)
         return bool(tenant is not None and not tenant.is_public and request.user.is_active
                     and request.user.is_staff and request.user.kind == "staff")
+
+    def password_store(self, request, user, new_password: str) -> None:
+        # Residents' and staff's passwords change through identity (sessions, security log).
+        from lk_core.identity.services import password_change
+        from lk_core.identity.views import client_ip
+
+        password_change(user=user, new_password=new_password,
+                        keep_session_key=request.session.session_key, ip=client_ip(request))
 
     def view_allowed(self, request, console_view: ConsoleView) -> bool:
         from lk_core.staff.roles import staff_can

@@ -116,6 +116,7 @@ TENANT_APPS = [
     "lk_core.billing",
     "lk_core.meters",
     "lk_core.portal",
+    "lk_core.identity",
     "lk_core.staff",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -131,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lk_core.identity.middleware.IdentityGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.LifecycleMiddleware",
@@ -172,6 +174,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "portal-home"  # where residents land after login (lk_core/identity)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "lk_core.identity.backends.AccountNumberBackend",  # residents: account number + password
+]
 
 # --- i18n, time -------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
