@@ -8,7 +8,7 @@ import hmac
 import re
 from decimal import Decimal, InvalidOperation
 
-from lk_core.billing.identity import passport_hash, passport_normalise
+from lk_core.billing.identity import passport_hash_matches
 from lk_core.billing.models import Account
 
 # Crockford's base32: 32 symbols, no I, L, O, U; what a reader confuses is mapped back
@@ -46,10 +46,8 @@ def amount_matches(account: Account | None, value: str) -> bool:
 
 
 def passport_matches(account: Account | None, value: str) -> bool:
-    computed = passport_hash(value)  # always computed: equal work for every case
     stored = account.passport_hash if account is not None else ""
-    return bool(stored) and bool(passport_normalise(value)) and hmac.compare_digest(
-        computed, stored)
+    return passport_hash_matches(value, stored)
 
 
 def receipt_code_for(account: Account, *, secret: str | None = None) -> str:

@@ -174,7 +174,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "portal-home"  # where residents land after login (lk_core/identity)
+LOGIN_REDIRECT_URL = "/"  # a path: it must resolve on the platform host and on utility hosts
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "lk_core.identity.backends.AccountNumberBackend",  # residents: account number + password
