@@ -4,7 +4,7 @@ reset), rules versions, and the read-only security log. Actions call services.""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -92,6 +92,8 @@ class ResidentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         """"Add resident" is registration in the office: the password is shown once."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = OfficeRegistrationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

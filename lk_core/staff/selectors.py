@@ -10,8 +10,8 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from lk_core.billing.models import Account, Payment
+from lk_core.identity.models import Resident
 from lk_core.meters.models import Reading
-from lk_core.users.models import User, UserKind
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def overview_get(*, utility) -> Overview:
     today = timezone.localdate(timezone=utility.tzinfo)
     start = month_start(today)
     accounts = Account.objects.count()
-    residents = User.objects.filter(kind=UserKind.RESIDENT, is_active=True).count()
+    residents = Resident.objects.filter(blocked_at__isnull=True).count()
     readings = Reading.objects.filter(taken_on__gte=start, taken_on__lte=today).count()
     payments = Payment.objects.filter(paid_on__gte=start, paid_on__lte=today).aggregate(
         n=Count("id"), total=Sum("amount"))
