@@ -1,0 +1,78 @@
+"""Billing data in the staff console: upload a package, read the run's report; by role."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
+from lk_core.billing.models import Account, ImportRun
+from lk_core.staff.models import StaffAuditEvent
+from tests.billing.conftest import ENSKVODA, enskvoda_copy, set_field, zip_dir  # noqa: F401
+from tests.consoles.conftest import ROLES
+
+UPLOAD = "/staff/billing/importrun/upload/"
+LIST = "/staff/billing/importrun/"
+ALLOWED_UPLOAD = {"admin"}
+ALLOWED_LIST = {"admin", "operator", "readonly"}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def package_upload(tmp_path, directory=ENSKVODA) -> SimpleUploadedFile:
+    archive = zip_dir(directory, tmp_path / "package.zip")
+    return SimpleUploadedFile("enskvoda-2026-11.zip", archive.read_bytes(),
+                              content_type="application/zip")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_list_and_upload(role, utility_a, staff_of, tmp_path):
+    client = staff_of(utility_a, role)
+    assert client.get(LIST).status_code == (200 if role in ALLOWED_LIST else 403)
+    response = client.post(UPLOAD, {"package": package_upload(tmp_path)})
+    assert response.status_code == (302 if role in ALLOWED_UPLOAD else 403)
+    with schema_context(utility_a.schema_name):
+        assert ImportRun.objects.exists() is (role in ALLOWED_UPLOAD)
+
+
+def test_upload_imports_the_package_and_shows_the_report(utility_a, utility_b, staff_of,
+                                                         tmp_path):
+    client = staff_of(utility_a, "admin")
+    response = client.post(UPLOAD, {"package": package_upload(tmp_path)}, follow=True)
+    page = response.content.decode()
+    with schema_context(utility_a.schema_name):
+        run = ImportRun.objects.get()
+        assert run.status == "succeeded" and run.source == "upload"
+        assert run.started_by_label == "staff:role-admin@alpha.test"
+        assert Account.objects.count() > 0
+        assert StaffAuditEvent.objects.filter(action="billing_package_uploaded").exists()
+    assert run.report["message"] in page
+    assert "accounts.csv" in page
+    with schema_context(utility_b.schema_name):
+        assert not ImportRun.objects.exists() and not Account.objects.exists()
+    other = staff_of(utility_b, "admin")
+    assert other.get(f"{LIST}{run.pk}/change/").status_code == 302  # not found in B
+
+
+def test_a_bad_package_is_rejected_with_its_problems_and_changes_nothing(
+        utility_a, staff_of, tmp_path, enskvoda_copy):
+    set_field(enskvoda_copy / "accounts.csv", 2, "area_m2", "много")
+    client = staff_of(utility_a, "admin")
+    response = client.post(UPLOAD, {"package": package_upload(tmp_path, enskvoda_copy)},
+                           follow=True)
+    page = response.content.decode()
+    with schema_context(utility_a.schema_name):
+        run = ImportRun.objects.get()
+        assert run.status == "rejected" and not Account.objects.exists()
+    assert "accounts.csv" in page and "area_m2" in page
+
+
+def test_not_a_zip_is_a_form_error(utility_a, staff_of):
+    client = staff_of(utility_a, "admin")
+    response = client.post(UPLOAD, {"package": SimpleUploadedFile("x.txt", b"hello")})
+    assert response.status_code == 200 and b"errorlist" in response.content
+    with schema_context(utility_a.schema_name):
+        assert not ImportRun.objects.exists()
