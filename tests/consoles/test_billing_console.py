@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from lk_core.billing.models import Account, ImportRun
 from lk_core.staff.models import StaffAuditEvent
-from tests.billing.conftest import ENSKVODA, enskvoda_copy, set_field, zip_dir  # noqa: F401
+from tests.billing.conftest import ENSKVODA, set_field, zip_dir
 from tests.consoles.conftest import ROLES
 
 UPLOAD = "/staff/billing/importrun/upload/"
@@ -58,10 +60,12 @@ def test_upload_imports_the_package_and_shows_the_report(utility_a, utility_b, s
 
 
 def test_a_bad_package_is_rejected_with_its_problems_and_changes_nothing(
-        utility_a, staff_of, tmp_path, enskvoda_copy):
-    set_field(enskvoda_copy / "accounts.csv", 2, "area_m2", "много")
+        utility_a, staff_of, tmp_path):
+    package = tmp_path / "enskvoda"
+    shutil.copytree(ENSKVODA, package)
+    set_field(package / "accounts.csv", 2, "area_m2", "много")
     client = staff_of(utility_a, "admin")
-    response = client.post(UPLOAD, {"package": package_upload(tmp_path, enskvoda_copy)},
+    response = client.post(UPLOAD, {"package": package_upload(tmp_path, package)},
                            follow=True)
     page = response.content.decode()
     with schema_context(utility_a.schema_name):
