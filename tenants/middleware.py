@@ -13,7 +13,8 @@ from tenants.models import UtilityState
 from tenants.services import public_utility_get
 
 # Paths a resident may still POST to while the portal is read-only.
-MAINTENANCE_WRITABLE_PREFIXES = ("/login/", "/logout/", "/i18n/", "/staff/")
+MAINTENANCE_WRITABLE_PREFIXES = ("/login/", "/logout/", "/i18n/", "/staff/",
+                                 "/password/change/", "/rules/accept/")  # gates to get in
 # Paths that stay open while a utility is suspended: its staff can still get their data.
 SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/")
 
