@@ -16,7 +16,8 @@ from tenants.services import public_utility_get
 MAINTENANCE_WRITABLE_PREFIXES = ("/login/", "/logout/", "/i18n/", "/staff/",
                                  "/password/change/", "/rules/accept/")  # gates to get in
 # Paths that stay open while a utility is suspended: its staff can still get their data.
-SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/")
+SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/",
+                           "/password/change/")  # staff may be made to change it first
 
 
 class UtilityMiddleware(TenantMainMiddleware):

@@ -24,8 +24,7 @@ from lk_core.identity.models import RegistrationMethod
 from lk_core.identity.selectors import (
     identity_settings_get,
     resident_accounts,
-    resident_current_account,
-    resident_for_user,
+    resident_for_request,
     rules_current,
     rules_text,
 )
@@ -59,7 +58,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _resident_or_404(request: HttpRequest):
-    resident = resident_for_user(request.user)
+    resident = resident_for_request(request)
     if resident is None:
         raise Http404
     return resident
@@ -128,9 +127,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_page(request: HttpRequest) -> HttpResponse:
     resident = _resident_or_404(request)
-    return render(request, "identity/account.html", {
-        "resident": resident, "accounts": resident_accounts(resident=resident),
-        "current": resident_current_account(resident=resident)})
+    accounts = list(resident_accounts(resident=resident))
+    current = next((a for a in accounts if a.pk == resident.current_account_id),
+                   accounts[0] if accounts else None)
+    return render(request, "identity/account.html",
+                  {"resident": resident, "accounts": accounts, "current": current})
 
 
 @login_required

@@ -197,3 +197,28 @@ def test_a_lockout_of_one_resident_leaves_another_alone(client_a, in_tenant_a, c
         log_in(client_a, "800121", "bad")
     assert "Слишком много попыток" in log_in(client_a, "800121").content.decode()
     assert log_in(client_a, "800122")["Location"] == "/"
+
+
+def _queries_for_account_page(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/account/").status_code == 200
+    return len(queries)
+
+
+def test_account_page_queries_do_not_grow_with_linked_accounts(client_a, in_tenant_a,
+                                                                capture):
+    user = resident_make("800131", "anna@example.test", capture)
+    resident = Resident.objects.get(user=user)
+    log_in(client_a, "800131")
+    _queries_for_account_page(client_a)  # the first page also stores the rules check
+    one = _queries_for_account_page(client_a)
+    from lk_core.identity.models import ResidentAccount
+
+    for n in range(2, 7):
+        ResidentAccount.objects.create(resident=resident, method="amount",
+                                       account=account_with_invoices(f"80014{n}"))
+    assert _queries_for_account_page(client_a) == one
+    assert one <= 9  # tenant, session, user, rules, resident, accounts (page + nav)
