@@ -19,6 +19,8 @@ from tests.conftest import screenshot
 SLUG = "idbrowser"
 NUMBER = "4400123"
 NEW_PASSWORD = "Moi-Sobstvennyi-Parol-2026"
+OFFICE_NUMBER = "4400777"
+DESK = "desk@idbrowser.test"
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +43,20 @@ def browser_utility(django_db_setup, django_db_blocker):
                                                     "recalculation": 0, "paid": 0,
                                                     "penalty": 0,
                                                     "amount_due": Decimal("2718.28")})
+            Account.objects.get_or_create(number=OFFICE_NUMBER,
+                                          defaults={"address": "ул. Садовая, д. 5, кв. 2"})
+            utility.desk_password = _desk_user()
     return utility
+
+
+def _desk_user() -> str:
+    """A customer-service desk login (admin role) with a known first password."""
+    from lk_core.users.models import User
+    from lk_core.users.services import staff_user_create
+
+    User.objects.filter(username=DESK).delete()
+    _user, password = staff_user_create(email=DESK, send_email=False)
+    return password
 
 
 def _mailed_password(address: str, since: float) -> str:
@@ -114,3 +129,29 @@ def test_the_browser_utility_s_data_stays_in_its_own_schema(browser_utility, uti
         assert Account.objects.filter(number=NUMBER).exists()
     with in_schema(utility_a):
         assert not Account.objects.filter(number=NUMBER).exists()
+
+
+@pytest.mark.browser
+def test_staff_register_a_resident_in_the_office_and_print_the_sheet(browser_utility,
+                                                                      live_server_url,
+                                                                      desktop_page):
+    page = desktop_page
+    base = live_server_url.format(host=f"{SLUG}.localhost")
+    page.goto(base + "/staff/")
+    page.locator("#id_username").fill(DESK)
+    page.locator("#id_password").fill(browser_utility.desk_password)
+    page.locator("input[type=submit]").click()
+    page.get_by_role("heading", name="Задайте собственный пароль").wait_for()  # staff too
+    page.locator("#id_old_password").fill(browser_utility.desk_password)
+    page.locator("#id_new_password1").fill("Parol-Operatora-Kassy-1")
+    page.locator("#id_new_password2").fill("Parol-Operatora-Kassy-1")
+    page.get_by_role("button", name="Сохранить пароль").click()
+    page.wait_for_url(base + "/staff/")
+    page.goto(base + "/staff/identity/resident/add/")
+    page.get_by_label("Номер лицевого счёта").fill(OFFICE_NUMBER)
+    page.get_by_label("Электронная почта").fill("pensioner@example.test")
+    page.get_by_role("button", name="Зарегистрировать и показать пароль").click()
+    page.get_by_text("Пароль показывается только один раз.").wait_for()
+    secret = page.locator(".secret").inner_text()
+    assert len(secret) >= 10 and OFFICE_NUMBER in page.content()
+    screenshot(page, "identity-office-sheet-desktop")
