@@ -115,6 +115,7 @@ TENANT_APPS = [
     "lk_core.billing",
     "lk_core.meters",
     "lk_core.portal",
+    "integrations.billing",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
