@@ -29,6 +29,7 @@ def committed_tenant(django_db_setup, django_db_blocker):
     from tenants.services import utility_create, utility_delete
 
     with django_db_blocker.unblock():
+        connection.set_schema_to_public()  # an earlier test may have left another tenant
         utility = utility_create(slug="gamma", name="Gamma Water", actor="tests", kind="water",
                                  staff_email="admin@gamma.test", send_staff_email=False).utility
     yield utility
