@@ -23,7 +23,7 @@ from lk_core.identity.proofs import receipt_code_for
 from lk_core.identity.selectors import utility_current
 from lk_core.identity.views import client_ip
 from lk_core.staff.permissions import StaffSectionAdminMixin
-from lk_core.staff.roles import Section
+from lk_core.staff.roles import Action, Section, staff_can
 from lk_platform.admin_sites import staff_console
 from tenants.urls import utility_url
 
@@ -85,14 +85,21 @@ class ResidentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
         return ", ".join(link.account.number for link in obj.links.all())
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # changes go through the actions below
+        return False  # changes go through the actions below, never by editing the row
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_manage_permission(self, request) -> bool:
+        """Register, block, unblock, reset: staff whose role may change residents."""
+        return staff_can(request.user, Section.RESIDENTS, Action.CHANGE)
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_manage_permission(request)
+
     def add_view(self, request, form_url="", extra_context=None):
         """"Add resident" is registration in the office: the password is shown once."""
-        if not self.has_add_permission(request):
+        if not self.has_manage_permission(request):
             raise PermissionDenied
         form = OfficeRegistrationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -112,7 +119,7 @@ class ResidentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                    "title": _("Register a resident in the office")}
         return render(request, "identity/staff/office_register.html", context)
 
-    @admin.action(description=gettext_lazy("Block the selected residents"))
+    @admin.action(description=gettext_lazy("Block the selected residents"), permissions=["manage"])
     def block(self, request, queryset):
         for resident in queryset.select_related("user"):
             services.resident_block(resident=resident, actor=request.user,
@@ -120,14 +127,15 @@ class ResidentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                                     ip=client_ip(request))
         messages.success(request, _("Blocked: %(count)d.") % {"count": queryset.count()})
 
-    @admin.action(description=gettext_lazy("Unblock the selected residents"))
+    @admin.action(description=gettext_lazy("Unblock the selected residents"),
+                  permissions=["manage"])
     def unblock(self, request, queryset):
         for resident in queryset.select_related("user"):
             services.resident_unblock(resident=resident, actor=request.user,
                                       ip=client_ip(request))
         messages.success(request, _("Unblocked: %(count)d.") % {"count": queryset.count()})
 
-    @admin.action(description=gettext_lazy("Send a password reset link"))
+    @admin.action(description=gettext_lazy("Send a password reset link"), permissions=["manage"])
     def send_reset(self, request, queryset):
         sent = sum(services.resident_reset_send(resident=resident, actor=request.user,
                                                 ip=client_ip(request))
@@ -162,7 +170,8 @@ class RulesVersionAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and (
             obj is None or obj.status == RulesStatus.DRAFT)
 
-    @admin.action(description=gettext_lazy("Publish (residents accept at next login)"))
+    @admin.action(description=gettext_lazy("Publish (residents accept at next login)"),
+                  permissions=["change"])
     def publish(self, request, queryset):
         for version in queryset.order_by("number"):
             try:
