@@ -241,6 +241,15 @@ TASKS = {
 # The scheduler's tick (seconds) and the outbox's retry policy.
 SCHEDULER_TICK_SECONDS = int(env("SCHEDULER_TICK_SECONDS", "60") or 60)
 
+# --- notifications (docs/tasks.md) ------------------------------------------------------
+SMS_GATEWAYS = {
+    "console": "integrations.sms.console.ConsoleGateway",
+    "smsru": "integrations.sms.smsru.SmsRuGateway",
+    "smsc": "integrations.sms.smsc.SmscGateway",
+}
+SMSRU_API_URL = env("SMSRU_API_URL", "https://sms.ru")
+SMSC_API_URL = env("SMSC_API_URL", "https://smsc.ru")
+
 # --- e-mail -----------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

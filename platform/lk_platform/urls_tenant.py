@@ -10,5 +10,6 @@ urlpatterns = [
     path("staff/", staff_console.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("lk_core.api.urls")),
+    path("notifications/", include("lk_core.notifications.urls")),
     path("", include("lk_core.portal.urls")),
 ]
