@@ -31,3 +31,35 @@ class StaffSectionAdminMixin:
         if not staff_can(request.user, self.console_section, Action.CHANGE):
             return {}
         return super().get_actions(request)
+
+
+class AuditedConfigAdminMixin:
+    """Saves through `config_row_save`, which writes the staff audit log. Fields named in
+    `secret_fields` are write-only: never shown, kept when left empty."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.secret_fields:
+            from django import forms
+            from django.utils.translation import gettext_lazy as _
+
+            kwargs["widget"] = forms.PasswordInput(render_value=False,
+                                                   attrs={"autocomplete": "new-password"})
+            kwargs["help_text"] = _("Stored and never shown. Leave empty to keep the "
+                                    "current value.")
+            field = super().formfield_for_dbfield(db_field, request, **kwargs)
+            field.required = False
+            return field
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        from lk_core.staff.services import config_row_save
+
+        if change:
+            stored = type(obj).objects.get(pk=obj.pk)
+            for name in self.secret_fields:
+                if not form.cleaned_data.get(name):
+                    setattr(obj, name, getattr(stored, name))
+        config_row_save(actor=request.user, obj=obj, fields=list(form.changed_data),
+                        section=self.console_section)

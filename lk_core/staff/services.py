@@ -67,3 +67,33 @@ def staff_member_update(*, actor, member: User, role: str, is_active: bool) -> U
                            details={"before": before,
                                     "after": {"role": role, "is_active": is_active}})
     return member
+
+
+SECRET_MARKERS = ("secret", "password", "key", "credential", "token")
+
+
+def audit_value(name: str, value) -> object:
+    """What the audit log keeps of a value: secrets never, only that they changed."""
+    if any(marker in name for marker in SECRET_MARKERS):
+        return "••••" if value else ""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def config_row_save(*, actor, obj, fields: list[str], section: str) -> object:
+    """Save a plain configuration row of another app (texts, settings) and audit what
+    changed. For rows with rules of their own, the owning app's service is used instead."""
+    model = type(obj)
+    stored = model.objects.filter(pk=obj.pk).first() if obj.pk else None
+    changes = {name: {"from": audit_value(name, getattr(stored, name, None)),
+                      "to": audit_value(name, getattr(obj, name))}
+               for name in fields
+               if stored is None or getattr(stored, name) != getattr(obj, name)}
+    with transaction.atomic():
+        obj.save()
+        if changes:
+            staff_audit_record(actor=actor, section=section,
+                               action=f"{model._meta.model_name}_changed", target=str(obj),
+                               details=changes)
+    return obj
