@@ -80,3 +80,48 @@ def test_not_a_zip_is_a_form_error(utility_a, staff_of):
     assert response.status_code == 200 and b"errorlist" in response.content
     with schema_context(utility_a.schema_name):
         assert not ImportRun.objects.exists()
+
+
+def _zip_names(response) -> list[str]:
+    import io
+    import zipfile
+
+    data = b"".join(response.streaming_content)
+    return zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def test_run_an_export_download_it_and_download_it_again(utility_a, staff_of):
+    from lk_core.billing.models import ExportRun
+
+    client = staff_of(utility_a, "admin")
+    response = client.post("/staff/billing/exportrun/run/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    names = _zip_names(response)
+    assert "manifest.json" in names
+    with schema_context(utility_a.schema_name):
+        run = ExportRun.objects.get()
+        assert run.started_by_label == "staff:role-admin@alpha.test"
+        assert StaffAuditEvent.objects.filter(action="billing_export_run").exists()
+    again = client.get(f"/staff/billing/exportrun/{run.pk}/download/")
+    assert again.status_code == 200 and _zip_names(again) == names
+    listing = client.get("/staff/billing/exportrun/").content.decode()
+    assert f"/staff/billing/exportrun/{run.pk}/download/" in listing
+
+
+def test_export_by_role_and_tenant(utility_a, utility_b, staff_of):
+    from lk_core.billing.models import ExportRun
+
+    assert staff_of(utility_a, "dispatcher").post(
+        "/staff/billing/exportrun/run/").status_code == 403
+    assert staff_of(utility_a, "readonly").post(
+        "/staff/billing/exportrun/run/").status_code == 403
+    with schema_context(utility_a.schema_name):
+        assert not ExportRun.objects.exists()
+    staff_of(utility_a, "admin").post("/staff/billing/exportrun/run/")
+    with schema_context(utility_a.schema_name):
+        run = ExportRun.objects.get()
+    other = staff_of(utility_b, "admin")
+    assert other.get(f"/staff/billing/exportrun/{run.pk}/download/").status_code == 404
+    reader = staff_of(utility_a, "operator")  # customer service may download, not run
+    assert reader.get(f"/staff/billing/exportrun/{run.pk}/download/").status_code == 200
