@@ -272,6 +272,18 @@ def resident_account_link(*, resident: Resident, account_number: str, proof: str
     return Outcome(ok=True, resident=resident)
 
 
+def resident_notices_set(*, resident: Resident, email_notices: bool, sms_notices: bool,
+                         ip: str | None) -> None:
+    """Give or withdraw consent to e-mail/SMS notices (recorded with time and IP)."""
+    resident.email_notices = email_notices
+    resident.sms_notices = sms_notices
+    resident.consent_at = timezone.now()
+    resident.consent_ip = ip
+    resident.save(update_fields=["email_notices", "sms_notices", "consent_at", "consent_ip"])
+    security_event_record(kind=Kind.NOTICES_CHANGED, user=resident.user, ip=ip,
+                          email=email_notices, sms=sms_notices)
+
+
 def resident_account_switch(*, resident: Resident, account_id: int) -> Account:
     account = account_get_for_resident(resident=resident, account_id=account_id)
     resident.current_account = account

@@ -222,3 +222,25 @@ def test_account_page_queries_do_not_grow_with_linked_accounts(client_a, in_tena
                                        account=account_with_invoices(f"80014{n}"))
     assert _queries_for_account_page(client_a) == one
     assert one <= 9  # tenant, session, user, rules, resident, accounts (page + nav)
+
+
+def test_resident_withdraws_and_gives_consent_to_notices(client_a, in_tenant_a, capture):
+    user = resident_make("800151", "anna@example.test", capture)
+    log_in(client_a, "800151")
+    page = client_a.get("/account/").content.decode()
+    assert 'name="email_notices"' in page and "checked" in page
+    response = client_a.post("/account/notices/", {"sms_notices": "on"},
+                             REMOTE_ADDR="203.0.113.9")
+    assert response["Location"] == "/account/"
+    resident = Resident.objects.get(user=user)
+    assert not resident.email_notices and resident.sms_notices
+    assert resident.consent_ip == "203.0.113.9"
+    assert SecurityEvent.objects.filter(kind="notices_changed", user=user).exists()
+
+
+def test_staff_have_no_resident_pages(client_a, in_tenant_a):
+    staff = User.objects.create_user(username="olga@alpha.test", password="x-Olga-pass-1",
+                                     kind="staff", is_staff=True)
+    client_a.force_login(staff)
+    assert client_a.get("/account/").status_code == 404
+    assert client_a.post("/account/notices/", {}).status_code == 404
