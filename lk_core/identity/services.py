@@ -112,7 +112,8 @@ def _equal_work() -> None:
 
 
 def _limited(scopes: list[tuple[str, str]]) -> int:
-    return max(ratelimit.retry_after(scope, value) for scope, value in scopes if value)
+    return max((ratelimit.retry_after(scope, value) for scope, value in scopes if value),
+               default=0)
 
 
 def _count_attempt(scopes: list[tuple[str, str]], number: str, ip: str | None) -> None:
