@@ -313,6 +313,26 @@ def resident_authenticate(*, request, account_number: str, password: str,
     return Outcome(ok=True, user=user)
 
 
+def staff_login_wait(*, username: str, ip: str | None) -> int:
+    """Seconds a staff console login must wait (per username and per IP), else 0."""
+    return _limited([("staff_login", username.strip().lower()), ("login_ip", ip or "")])
+
+
+def staff_login_failed(*, username: str, ip: str | None) -> None:
+    username = username.strip().lower()
+    security_event_record(kind=Kind.LOGIN_FAILED, ip=ip, username=username, console="staff")
+    if ratelimit.hit("staff_login", username):
+        staff = User.objects.filter(username=username, kind=UserKind.STAFF).first()
+        security_event_record(kind=Kind.LOCKOUT, user=staff, ip=ip, scope="staff_login",
+                              username=username)
+        if staff is not None and staff.email:
+            identity_mail_send(to=staff.email, template="lockout", context={
+                "minutes": max(1, ratelimit.limit_for("staff_login").lockout // 60),
+                "account_number": username})
+    if ip and ratelimit.hit("login_ip", ip):
+        security_event_record(kind=Kind.LOCKOUT, ip=ip, scope="login_ip")
+
+
 def login_session_record(*, user: User, session_key: str, ip: str | None) -> None:
     LoginSession.objects.update_or_create(session_key=session_key,
                                           defaults={"user": user, "ip": ip})

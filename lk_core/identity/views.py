@@ -3,8 +3,6 @@ view validates a form, calls one service and renders or redirects."""
 
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -14,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lk_core.identity import forms, services
+from lk_core.identity.http import client_ip, wait_message
 from lk_core.identity.middleware import RULES_SESSION_KEY
 from lk_core.identity.models import RegistrationMethod
 from lk_core.identity.selectors import (
@@ -31,18 +30,6 @@ from lk_core.identity.selectors import (
 
 REFUSED = _("We could not confirm these details. Check the account number and the data "
             "from your receipt and try again, or contact the office.")
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header is trusted by the proxy setup, not here.
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def wait_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return ngettext("Too many attempts. Try again in %(minutes)d minute.",
-                    "Too many attempts. Try again in %(minutes)d minutes.",
-                    minutes) % {"minutes": minutes}
 
 
 def home_url() -> str:
