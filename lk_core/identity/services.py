@@ -310,6 +310,10 @@ def resident_authenticate(*, request, account_number: str, password: str,
         _count_attempt(scopes, number, ip)
         return Outcome(ok=False)
     security_event_record(kind=Kind.LOGIN, user=user, account_number=number, ip=ip)
+    if user.password_expires_at and not user.must_change_password:
+        # Used in time and no change required: the initial password is now the password.
+        user.password_expires_at = None
+        user.save(update_fields=["password_expires_at"])
     return Outcome(ok=True, user=user)
 
 

@@ -71,6 +71,10 @@ def test_the_forced_change_can_be_turned_off(client_a, in_tenant_a, capture, con
     user = resident_make("800031", "anna@example.test", capture, own_password=None)
     log_in(client_a, "800031", user.initial_password)
     assert client_a.get("/account/").status_code == 200
+    user.refresh_from_db()
+    assert user.password_expires_at is None  # used in time: it no longer expires
+    client_a.post("/logout/")
+    assert log_in(client_a, "800031", user.initial_password)["Location"] == "/"
 
 
 def test_an_unused_initial_password_expires(client_a, in_tenant_a, capture):
