@@ -248,3 +248,17 @@ def test_staff_have_no_resident_pages(client_a, in_tenant_a):
     client_a.force_login(staff)
     assert client_a.get("/account/").status_code == 404
     assert client_a.post("/account/notices/", {}).status_code == 404
+
+
+def test_in_maintenance_a_resident_can_still_get_through_the_gates(client_a, utility_a,
+                                                                   in_tenant_a, capture):
+    from tenants.services import utility_set_state
+
+    user = resident_make("800161", "anna@example.test", capture, own_password=None)
+    utility_set_state(utility=utility_a, state="maintenance", actor="tests")
+    assert log_in(client_a, "800161", user.initial_password)["Location"] == "/"
+    response = client_a.post("/password/change/", {"old_password": user.initial_password,
+                                                   "new_password1": PASSWORD,
+                                                   "new_password2": PASSWORD})
+    assert response.status_code == 302
+    assert client_a.post("/account/notices/", {}).status_code == 503  # read-only otherwise
