@@ -150,8 +150,8 @@ class StaffConsole(ConsoleSite):
 
     def password_store(self, request, user, new_password: str) -> None:
         # Residents' and staff's passwords change through identity (sessions, security log).
-        from lk_core.identity.services import password_change
         from lk_core.identity.http import client_ip
+        from lk_core.identity.services import password_change
 
         password_change(user=user, new_password=new_password,
                         keep_session_key=request.session.session_key, ip=client_ip(request))
