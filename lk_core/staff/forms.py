@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lk_core.users.models import StaffRole
 from tenants.models import TIMEZONE_CHOICES, Theme
 
 
@@ -42,13 +41,3 @@ class SettingsForm(forms.Form):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES,
                                  help_text=_("Dates such as \"today\" and reading windows "
                                              "follow this time zone."))
-
-
-class StaffMemberAddForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail (login)"))
-    staff_role = forms.ChoiceField(label=_("Role"), choices=StaffRole.choices)
-
-
-class StaffMemberChangeForm(forms.Form):
-    staff_role = forms.ChoiceField(label=_("Role"), choices=StaffRole.choices)
-    is_active = forms.BooleanField(label=_("Active"), required=False)
