@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from lk_core.notifications.gateways import (
-    DeliveryError,
     PermanentDeliveryError,
     RetryableDeliveryError,
     SmsGatewayConfig,
@@ -139,7 +138,9 @@ def notifications_deliver(*, notification_ids: list[int], now: datetime | None =
             try:
                 _record_sent(row, senders.send(row))
                 counts["sent"] += 1
-            except DeliveryError as exc:
+            except Exception as exc:
+                # in `sending`; unexpected errors count as retryable (DeliveryError says
+                # otherwise when it knows better).
                 _record_failure(row, exc, timezone.now())
                 counts["failed"] += 1
     finally:

@@ -55,3 +55,14 @@ def flaky(token: str, failures: int) -> None:
 def permanent_failure(token: str) -> None:
     _redis().incr(probe_key(f"attempts:{token}"))
     raise PermanentTaskError("nothing a retry could fix")
+
+
+@task(queue_name="periodic")
+def record_tick() -> None:
+    """A periodic job for the scheduler tests: reports the schema it was fanned out to."""
+    _redis().rpush(probe_key("ticks"), connection.schema_name)
+
+
+@task(platform_wide=True, queue_name="periodic")
+def record_platform_tick() -> None:
+    _redis().rpush(probe_key("ticks"), f"platform:{connection.schema_name}")

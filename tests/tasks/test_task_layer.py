@@ -146,8 +146,9 @@ def test_immediate_engine_runs_after_commit_in_the_tenant_schema(
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             result = probe_tasks.record_schema.enqueue(token)
         assert not result.is_finished  # nothing ran inside the transaction
-        for callback in callbacks:
-            callback()
+        with django_capture_on_commit_callbacks(execute=True):  # "the commit"
+            for callback in callbacks:
+                callback()
         assert connection.schema_name == utility_b.schema_name  # caller's schema kept
     assert result.status == "SUCCESSFUL"
     assert _runs({token}, timeout=1)[token]["db_schema"] == utility_b.schema_name
