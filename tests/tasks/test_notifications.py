@@ -398,3 +398,18 @@ def test_failures_are_visible_to_staff_and_can_be_retried(
     with in_schema(utility_a):
         row.refresh_from_db()
     assert row.status == Status.SENT and row.attempts == 1 and len(console.outbox) == 1
+
+
+def test_built_in_texts_are_russian_by_default_and_english_on_request(
+        in_tenant_a, django_capture_on_commit_callbacks):
+    _a, user = resident("L-1")
+    context = {"account_number": "L-1", "amount_due": "12.00", "period": "10.2026"}
+    _enqueue(django_capture_on_commit_callbacks, kind=Kind.INVOICE_AVAILABLE, user=user,
+             context=context)
+    _enqueue(django_capture_on_commit_callbacks, kind=Kind.INVOICE_AVAILABLE, user=user,
+             context={**context, "language": "en"}, dedupe_key="en-copy")
+    russian, english = mail.outbox
+    assert russian.subject == "Квитанция за 10.2026 готова"
+    assert "Отписаться" in russian.alternatives[0][0]
+    assert english.subject == "Your invoice for 10.2026 is ready"
+    assert "Unsubscribe" in english.alternatives[0][0]
