@@ -113,14 +113,16 @@ def test_a_message_naming_public_for_a_tenant_task_never_runs(
     """A forged or misrouted message (schema `public`) is refused by the worker."""
     from django_tasks import default_task_backend
 
-    token, marker = _token(), _token()
+    token, ghost, marker = _token(), _token(), _token()
     with in_schema(utility_a):
         forged = probe_tasks.record_schema.enqueue(token)
+        unknown = probe_tasks.record_schema.enqueue(ghost)
         good = probe_tasks.record_schema.enqueue(marker)
     default_task_backend.send(forged, "public")
+    default_task_backend.send(unknown, "u_no_such_utility")
     default_task_backend.send(good, utility_a.schema_name)
     runs = _runs({marker})
-    assert token not in runs
+    assert token not in runs and ghost not in runs
 
 
 def test_rabbitmq_broker_runs_tenant_tasks(worker_pool, utility_a, utility_b, in_schema,
