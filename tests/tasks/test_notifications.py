@@ -386,7 +386,7 @@ def test_failures_are_visible_to_staff_and_can_be_retried(
         from lk_core.users.models import User
 
         staff = User.objects.get(username="admin@alpha.test")
-    client_a.force_login(staff)
+        client_a.force_login(staff)  # last_login is written in alpha's schema
     page = client_a.get("/staff/notifications/notification/?status__exact=failed")
     assert page.status_code == 200 and b"number blocked" in page.content
     settings.SMS_GATEWAYS = {**settings.SMS_GATEWAYS,

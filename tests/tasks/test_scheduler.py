@@ -80,3 +80,26 @@ def test_features_register_jobs_and_the_command_runs_them(
     out = capsys.readouterr().out
     assert "notifications.flush_outbox every 0:01:00" in out
     assert f"enqueued {2 * len(names)} job runs" in out
+
+
+def test_fan_out_through_a_real_worker(engine, utility_a, utility_b, in_schema,
+                                       django_capture_on_commit_callbacks):
+    """The same fan-out on Celery and Dramatiq: each worker run sees its tenant's schema."""
+    from tests.tasks.conftest import wait_for
+
+    with override_settings(TASKS=tasks_setting(engine, REDIS_URL)):
+        fired = _tick(django_capture_on_commit_callbacks, T0)
+    assert len(fired) == 2
+    assert wait_for(lambda: _ticks() == ["u_alpha", "u_beta"], timeout=60)
+
+
+def test_staff_console_pages_for_texts_and_settings(utility_a, client_a, in_schema):
+    from lk_core.users.models import User
+
+    with in_schema(utility_a):
+        staff = User.objects.get(username="admin@alpha.test")
+        client_a.force_login(staff)  # last_login is written in alpha's schema
+    for path in ("/staff/notifications/messagetemplate/add/",
+                 "/staff/notifications/notificationsettings/add/",
+                 "/staff/notifications/notification/"):
+        assert client_a.get(path).status_code == 200, path
