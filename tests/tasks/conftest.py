@@ -114,6 +114,8 @@ def _forget_broker_state() -> None:
         return
     channel = connection.channel()
     for queue in QUEUES:
+        channel.queue_delete(f"{settings.TASK_NAMESPACE}.celery.{queue}")
+        channel.exchange_delete(f"{settings.TASK_NAMESPACE}.celery.{queue}")
         for suffix in ("", ".DQ", ".XQ"):
             channel.queue_delete(f"{settings.TASK_NAMESPACE}.dramatiq.{queue}{suffix}")
     connection.close()

@@ -57,6 +57,17 @@ def permanent_failure(token: str) -> None:
     raise PermanentTaskError("nothing a retry could fix")
 
 
+@task(max_retries=0, time_limit=1)
+def runaway(token: str) -> None:
+    """Would report after 3 s; its time limit is 1 s."""
+    import time
+
+    _redis().incr(probe_key(f"attempts:{token}"))
+    for _ in range(30):
+        time.sleep(0.1)
+    _report(token)
+
+
 @task(queue_name="periodic")
 def record_tick() -> None:
     """A periodic job for the scheduler tests: reports the schema it was fanned out to."""
