@@ -62,6 +62,8 @@ if not SECRET_KEY:
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY") or SECRET_KEY
 # Billing export windows end this many seconds before "now" (see docs/exchange-format.md).
 BILLING_EXPORT_SETTLE_SECONDS = int(env("BILLING_EXPORT_SETTLE_SECONDS", "5") or 0)
+BILLING_UPLOAD_MAX_BYTES = int(env("BILLING_UPLOAD_MAX_BYTES", str(512 * 1024 * 1024)) or 0)
+BILLING_PUSH_LOCK_WAIT = float(env("BILLING_PUSH_LOCK_WAIT", "0") or 0)  # 0: refuse at once
 
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", "localhost")
 PLATFORM_NAME = env("PLATFORM_NAME", "ЛК ЖКХ")
@@ -128,6 +130,7 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 
 MIDDLEWARE = [
     "lk_platform.middleware.HealthCheckMiddleware",
+    "lk_platform.middleware.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.UtilityMiddleware",
@@ -293,6 +296,9 @@ SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# How many reverse proxies in front of the web process append to X-Forwarded-For (0: the
+# client connects directly). Per-IP rate limits use the address this yields.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0") or 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS else None
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if SECURE_HTTPS else "0") or 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS

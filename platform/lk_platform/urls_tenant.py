@@ -10,6 +10,7 @@ urlpatterns = [
     path("branding/<str:kind>", branding_asset, name="branding_asset"),
     path("staff/", staff_console.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/integration/", include("integrations.billing.urls")),
     path("api/v1/", include("lk_core.api.urls")),
     path("", include("lk_core.identity.urls")),
     path("notifications/", include("lk_core.notifications.urls")),
