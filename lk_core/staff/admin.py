@@ -121,4 +121,4 @@ staff_console.add_view("branding/", views.branding_view, "branding", views.BRAND
                        Section.BRANDING)
 staff_console.add_view("settings/", views.settings_view, "settings", views.SETTINGS_TITLE,
                        Section.SETTINGS)
-from lk_core.staff import admin_billing  # noqa: E402,F401  (registers into staff_console)
+from lk_core.staff import admin_billing  # noqa: E402,F401  (registers ExportRun)

@@ -1,5 +1,6 @@
-"""Billing data in the staff console: import runs with their reports and uploading a
-package. The import itself is lk_core.billing.services; this module only calls it."""
+"""Billing exports in the staff console: run the next export and download it, download an
+earlier one again. (Import runs and uploads are integrations/billing/admin.py.) The
+export itself is lk_core.billing.services; this module only calls it."""
 
 from __future__ import annotations
 
@@ -7,109 +8,21 @@ import os
 import tempfile
 from pathlib import Path
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lk_core.billing import services as billing_services
-from lk_core.billing.models import ExportRun, ImportRun
+from lk_core.billing.models import ExportRun
 from lk_core.staff.permissions import StaffSectionAdminMixin
 from lk_core.staff.roles import Action, Section, staff_can
 from lk_core.staff.services import actor_label, staff_audit_record
 from lk_platform.admin_sites import staff_console
-
-
-class PackageUploadForm(forms.Form):
-    package = forms.FileField(label=gettext_lazy("Billing package (.zip)"),
-                              widget=forms.ClearableFileInput(attrs={"accept": ".zip"}))
-    dry_run = forms.BooleanField(label=gettext_lazy("Only check it (dry run)"),
-                                 required=False)
-
-    def clean_package(self):
-        upload = self.cleaned_data["package"]
-        if not upload.name.lower().endswith(".zip"):
-            raise forms.ValidationError(_("Upload the package as a .zip file."))
-        return upload
-
-
-@admin.register(ImportRun, site=staff_console)
-class ImportRunAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
-    console_section = Section.BILLING
-    list_display = ["created_at", "source", "status", "dry_run", "started_by_label",
-                    "changes", "problems", "duration"]
-    list_filter = ["status", "source", "dry_run"]
-    fields = ["created_at", "source", "source_detail", "started_by_label", "status",
-              "dry_run", "checksum", "started_at", "finished_at", "report_html"]
-    readonly_fields = fields
-    change_list_template = "staff/importrun_change_list.html"
-
-    def has_add_permission(self, request, *args):
-        return False  # runs are made by uploads, pushes and pulls
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=gettext_lazy("Changes"))
-    def changes(self, obj):
-        return obj.report.get("changes", "")
-
-    @admin.display(description=gettext_lazy("Problems"))
-    def problems(self, obj):
-        return (obj.report.get("problems") or {}).get("total", "")
-
-    @admin.display(description=gettext_lazy("Duration, s"))
-    def duration(self, obj):
-        seconds = obj.duration_seconds
-        return "" if seconds is None else f"{seconds:.1f}"
-
-    @admin.display(description=gettext_lazy("Report"))
-    def report_html(self, obj):
-        return render_to_string("staff/import_report.html", {"report": obj.report})
-
-    def get_urls(self):
-        return [path("upload/", self.admin_site.admin_view(self.upload_view),
-                     name="billing_importrun_upload"), *super().get_urls()]
-
-    def changelist_view(self, request, extra_context=None):
-        can_upload = staff_can(request.user, Section.BILLING, Action.CHANGE)
-        return super().changelist_view(request, {"can_upload": can_upload,
-                                                 **(extra_context or {})})
-
-    def upload_view(self, request):
-        if not staff_can(request.user, Section.BILLING, Action.CHANGE):
-            raise PermissionDenied
-        form = PackageUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            run = self._import(request, form.cleaned_data)
-            level = messages.SUCCESS if run.status in ("succeeded", "dry_run") else messages.ERROR
-            messages.add_message(request, level, run.report.get("message") or
-                                 run.get_status_display())
-            return redirect("staff:billing_importrun_change", run.pk)
-        return TemplateResponse(request, "staff/import_upload.html", {
-            **self.admin_site.each_context(request), "form": form, "opts": self.opts,
-            "title": _("Upload a billing package")})
-
-    @staticmethod
-    def _import(request, data) -> ImportRun:
-        run = billing_services.import_run_create(
-            source="upload", package_file=data["package"], source_detail=data["package"].name,
-            started_by=request.user, started_by_label=actor_label(request.user),
-            dry_run=data["dry_run"])
-        staff_audit_record(actor=request.user, section=Section.BILLING,
-                           action="billing_package_uploaded", target=f"#{run.pk}",
-                           details={"file": data["package"].name, "dry_run": data["dry_run"]})
-        return billing_services.import_run_execute(run=run)
 
 
 @admin.register(ExportRun, site=staff_console)

@@ -62,4 +62,4 @@ class AuditedConfigAdminMixin:
                 if not form.cleaned_data.get(name):
                     setattr(obj, name, getattr(stored, name))
         config_row_save(actor=request.user, obj=obj, fields=list(form.changed_data),
-                        section=self.console_section)
+                        section=self.console_section, secret_fields=self.secret_fields)

@@ -72,22 +72,23 @@ def staff_member_update(*, actor, member: User, role: str, is_active: bool) -> U
 SECRET_MARKERS = ("secret", "password", "key", "credential", "token")
 
 
-def audit_value(name: str, value) -> object:
+def audit_value(name: str, value, secret_fields=()) -> object:
     """What the audit log keeps of a value: secrets never, only that they changed."""
-    if any(marker in name for marker in SECRET_MARKERS):
+    if name in secret_fields or any(marker in name for marker in SECRET_MARKERS):
         return "••••" if value else ""
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)
 
 
-def config_row_save(*, actor, obj, fields: list[str], section: str) -> object:
+def config_row_save(*, actor, obj, fields: list[str], section: str,
+                    secret_fields: tuple[str, ...] = ()) -> object:
     """Save a plain configuration row of another app (texts, settings) and audit what
     changed. For rows with rules of their own, the owning app's service is used instead."""
     model = type(obj)
     stored = model.objects.filter(pk=obj.pk).first() if obj.pk else None
-    changes = {name: {"from": audit_value(name, getattr(stored, name, None)),
-                      "to": audit_value(name, getattr(obj, name))}
+    changes = {name: {"from": audit_value(name, getattr(stored, name, None), secret_fields),
+                      "to": audit_value(name, getattr(obj, name), secret_fields)}
                for name in fields
                if stored is None or getattr(stored, name) != getattr(obj, name)}
     with transaction.atomic():

@@ -125,3 +125,55 @@ def test_export_by_role_and_tenant(utility_a, utility_b, staff_of):
     assert other.get(f"/staff/billing/exportrun/{run.pk}/download/").status_code == 404
     reader = staff_of(utility_a, "operator")  # customer service may download, not run
     assert reader.get(f"/staff/billing/exportrun/{run.pk}/download/").status_code == 200
+
+
+def test_integration_key_rotation_shows_the_key_once_and_is_audited(utility_a, utility_b,
+                                                                    staff_of):
+    from lk_core.billing.services import integration_key_authenticate
+
+    client = staff_of(utility_a, "admin")
+    listing = client.get("/staff/billing/integrationkey/").content.decode()
+    from tenants.urls import utility_url
+
+    assert utility_url(utility_a, "/api/v1/integration/") in listing  # the push URL
+    page = client.post("/staff/billing/integrationkey/rotate/").content.decode()
+    key = page.split('class="secret">', 1)[1].split("<", 1)[0]
+    with schema_context(utility_a.schema_name):
+        assert integration_key_authenticate(plain=key) is not None
+        assert StaffAuditEvent.objects.filter(action="integration_key_rotated").exists()
+        assert key not in str(list(StaffAuditEvent.objects.values_list("details", flat=True)))
+    with schema_context(utility_b.schema_name):
+        assert integration_key_authenticate(plain=key) is None
+    assert key not in client.get("/staff/billing/integrationkey/").content.decode()
+    client.post("/staff/billing/integrationkey/rotate/")
+    with schema_context(utility_a.schema_name):
+        assert integration_key_authenticate(plain=key) is None  # the old key stops working
+
+
+def test_only_administrators_see_or_rotate_keys(utility_a, staff_of):
+    from lk_core.billing.models import IntegrationKey
+
+    for role in ("dispatcher", "operator", "readonly"):
+        client = staff_of(utility_a, role)
+        assert client.get("/staff/billing/integrationkey/").status_code == 403, role
+        assert client.post("/staff/billing/integrationkey/rotate/").status_code == 403, role
+    with schema_context(utility_a.schema_name):
+        assert not IntegrationKey.objects.exists()
+
+
+def test_pull_url_with_a_write_only_secret_is_audited(utility_a, staff_of):
+    from lk_core.billing.models import PullSource
+
+    client = staff_of(utility_a, "admin")
+    response = client.post("/staff/billing/pullsource/add/", {
+        "url": "https://billing.alpha.test/lk/package.zip", "enabled": "on",
+        "auth_header": "Bearer pull-secret-123"})
+    assert response.status_code == 302
+    with schema_context(utility_a.schema_name):
+        source = PullSource.objects.get()
+        assert source.auth_header == "Bearer pull-secret-123"
+        event = StaffAuditEvent.objects.get(action="pullsource_changed")
+        assert event.details["auth_header"]["to"] == "••••"
+        assert "pull-secret-123" not in str(event.details)
+    page = client.get(f"/staff/billing/pullsource/{source.pk}/change/").content.decode()
+    assert "pull-secret-123" not in page
