@@ -18,6 +18,7 @@ from lk_core.billing.models import ImportRun, ImportStatus
 from lk_core.billing.services import contact_change_record, integration_key_rotate
 from lk_core.users.models import User
 from tests.billing.conftest import ENSKVODA, TEPLOSET, table_counts, zip_dir
+from tests.conftest import staff_login
 
 PACKAGES = "/api/v1/integration/packages/"
 
@@ -123,11 +124,7 @@ def test_export_download_once_then_again_by_id(client_a, key_a, utility_a, in_sc
 
 
 def test_staff_upload_in_the_console(client_a, utility_a, in_schema):
-    with in_schema(utility_a):  # the session and last_login live in the tenant's schema
-        staff = User.objects.get(email="admin@alpha.test")
-        staff.must_change_password = False  # past the first-login password change
-        staff.save(update_fields=["must_change_password"])
-        client_a.force_login(staff)
+    staff = staff_login(client_a, utility_a, "admin@alpha.test")
     page = client_a.get("/staff/billing/importrun/upload/")
     assert page.status_code == 200
     with open(TEPLOSET, "rb") as package:

@@ -20,9 +20,10 @@ OPERATOR_PASSWORD = "Operator-Browser-2026"
 SLUG = "omega-voda"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def operator_account(django_db_setup, django_db_blocker):
-    """A committed operator in the public schema, and no leftover utility from a rerun."""
+    """A committed operator in the public schema; the utility the test onboards is removed
+    when the module ends, so later tests see only the session's tenants."""
     from lk_core.users.models import User
     from lk_core.users.services import operator_user_create
     from tenants.models import Utility
@@ -39,6 +40,7 @@ def operator_account(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
         for utility in Utility.objects.filter(slug=SLUG):
             utility_delete(utility=utility, actor="tests")
+        User.objects.filter(username=OPERATOR).delete()
 
 
 @pytest.fixture(scope="module")

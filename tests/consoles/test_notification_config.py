@@ -51,10 +51,10 @@ def test_notification_text_is_used_by_the_sender_and_audited(utility_a, utility_
         "email_body": "Долг {{ amount }}", "sms_text": "Альфа: долг {{ amount }}"})
     assert response.status_code == 302
     with schema_context(utility_a.schema_name):
-        assert TemplateCache().wording("debt_reminder")[0] == "Напоминание от Альфы"
+        assert TemplateCache(utility_a).wording("debt_reminder")[0] == "Напоминание от Альфы"
         assert StaffAuditEvent.objects.filter(action="messagetemplate_changed").exists()
     with schema_context(utility_b.schema_name):
-        assert TemplateCache().wording("debt_reminder")[0] != "Напоминание от Альфы"
+        assert TemplateCache(utility_b).wording("debt_reminder")[0] != "Напоминание от Альфы"
         assert not MessageTemplate.objects.exists()
 
 

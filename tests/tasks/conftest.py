@@ -52,7 +52,10 @@ def worker_command(engine: str) -> list[str]:
     if engine == "celery":
         return [sys.executable, "-m", "celery", "-A", "lk_platform.celery_app", "worker",
                 "-P", "threads", "-c", "4", "-l", "info", "--without-gossip",
-                "--without-mingle", "--without-heartbeat"]
+                "--without-mingle", "--without-heartbeat",
+                # A node name of this run's own: the remote-control queue is named after it,
+                # and two runs sharing a broker must not fight over one exclusive queue.
+                "-n", f"{settings.TASK_NAMESPACE}@%h"]
     return [sys.executable, "-m", "dramatiq", "lk_platform.dramatiq_app", "--processes",
             "1", "--threads", "4"]
 

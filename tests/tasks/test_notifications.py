@@ -23,6 +23,7 @@ from lk_core.notifications.models import (
     NotificationPreference,
     Status,
 )
+from tests.conftest import staff_login
 from tests.tasks.conftest import tasks_setting
 from tests.tasks.factories import invoice, notification_settings, resident
 
@@ -383,10 +384,7 @@ def test_failures_are_visible_to_staff_and_can_be_retried(
     failing_gateway.error = PermanentDeliveryError("number blocked")
     with in_schema(utility_a):
         row = _sms_row(django_capture_on_commit_callbacks, "S-1")
-        from lk_core.users.models import User
-
-        staff = User.objects.get(username="admin@alpha.test")
-        client_a.force_login(staff)  # last_login is written in alpha's schema
+    staff_login(client_a, utility_a, "admin@alpha.test")
     page = client_a.get("/staff/notifications/notification/?status__exact=failed")
     assert page.status_code == 200 and b"number blocked" in page.content
     settings.SMS_GATEWAYS = {**settings.SMS_GATEWAYS,
