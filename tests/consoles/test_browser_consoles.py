@@ -23,7 +23,8 @@ SLUG = "omega-voda"
 @pytest.fixture(scope="module")
 def operator_account(django_db_setup, django_db_blocker):
     """A committed operator in the public schema; the utility the test onboards is removed
-    when the module ends, so later tests see only the session's tenants."""
+    when the module ends, so later tests see only the session's tenants (and the ones
+    other browser modules leave)."""
     from lk_core.users.models import User
     from lk_core.users.services import operator_user_create
     from tenants.models import Utility
@@ -31,8 +32,10 @@ def operator_account(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
-        User.objects.filter(username=OPERATOR).delete()
-        operator_user_create(email=OPERATOR, password=OPERATOR_PASSWORD)
+        # Not deleted and re-created: deleting a user from public would cascade into
+        # tenant-only tables that public does not have.
+        if not User.objects.filter(username=OPERATOR).exists():
+            operator_user_create(email=OPERATOR, password=OPERATOR_PASSWORD)
         for utility in Utility.objects.filter(slug=SLUG):
             utility_delete(utility=utility, actor="tests")
     yield OPERATOR
@@ -40,7 +43,6 @@ def operator_account(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
         for utility in Utility.objects.filter(slug=SLUG):
             utility_delete(utility=utility, actor="tests")
-        User.objects.filter(username=OPERATOR).delete()
 
 
 @pytest.fixture(scope="module")
