@@ -153,17 +153,18 @@ def invoices_available_notify(*, invoice_ids: list[int], batch_key: str,
     """"New invoice" for every invoice of an import: one call per import, rows written
     in the import's transaction, delivered in chunks after commit."""
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("account"))
-    recipients = recipients_for_accounts([invoice.account for invoice in invoices])
-    contexts = {invoice.account_id: {
-        "account_number": invoice.account.number, "period": f"{invoice.period:%m.%Y}",
-        "amount_due": f"{invoice.amount_due:.2f}"} for invoice in invoices}
-    by_account = {invoice.account_id: invoice for invoice in invoices}
+    recipients = {r.account.pk: r for r in recipients_for_accounts(
+        list({invoice.account_id: invoice.account for invoice in invoices}.values()))}
     created = 0
     for period in sorted({invoice.period for invoice in invoices}):
-        group = [r for r in recipients if by_account[r.account.pk].period == period]
+        group = [invoice for invoice in invoices if invoice.period == period]
+        contexts = {invoice.account_id: {
+            "account_number": invoice.account.number, "period": f"{period:%m.%Y}",
+            "amount_due": f"{invoice.amount_due:.2f}"} for invoice in group}
         created += notifications_for_accounts(
-            kind=Kind.INVOICE_AVAILABLE, recipients=group, contexts=contexts,
-            batch_key=batch_key, dedupe_prefix=f"invoice:{period:%Y-%m}", now=now)
+            kind=Kind.INVOICE_AVAILABLE, contexts=contexts, batch_key=batch_key,
+            recipients=[recipients[invoice.account_id] for invoice in group],
+            dedupe_prefix=f"invoice:{period:%Y-%m}", now=now)
     return created
 
 

@@ -413,3 +413,17 @@ def test_built_in_texts_are_russian_by_default_and_english_on_request(
     assert "Отписаться" in russian.alternatives[0][0]
     assert english.subject == "Your invoice for 10.2026 is ready"
     assert "Unsubscribe" in english.alternatives[0][0]
+
+
+def test_two_periods_of_one_account_in_one_import_get_their_own_amounts(
+        in_tenant_a, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    account, _user = resident("P-1")
+    ids = [invoice(account, period=date(2026, 9, 1), amount_due="11.00").pk,
+           invoice(account, period=date(2026, 10, 1), amount_due="22.00").pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invoices_available_notify(invoice_ids=ids, batch_key="two") == 2
+    bodies = sorted(message.subject + message.body for message in mail.outbox)
+    assert "09.2026" in bodies[0] and "11.00" in bodies[0]
+    assert "10.2026" in bodies[1] and "22.00" in bodies[1]
