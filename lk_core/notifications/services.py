@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from lk_core.billing.models import Account, Invoice
+from lk_core.billing.models import Account, Invoice, Payment
+from lk_core.meters.models import Meter
 from lk_core.notifications.models import (
     ESSENTIAL_KINDS,
     USER_INITIATED_KINDS,
@@ -166,6 +168,33 @@ def invoices_available_notify(*, invoice_ids: list[int], batch_key: str,
             recipients=[recipients[invoice.account_id] for invoice in group],
             dedupe_prefix=f"invoice:{period:%Y-%m}", now=now)
     return created
+
+
+def reading_window_notify(*, kind: str, closes_on: date, now: datetime | None = None) -> int:
+    """"Readings are accepted" / "last days" for every open account with a meter in
+    service. The readings feature calls it (from its periodic job) with its window."""
+    if kind not in (Kind.READING_WINDOW_OPENS, Kind.READING_WINDOW_CLOSES):
+        raise ValueError(f"{kind!r} is not a reading-window kind")
+    in_service = Meter.objects.filter(account=OuterRef("pk"), removed_on__isnull=True)
+    accounts = list(Account.objects.filter(Exists(in_service), status="open").order_by("pk"))
+    contexts = {a.pk: {"account_number": a.number, "closes_on": f"{closes_on:%d.%m.%Y}"}
+                for a in accounts}
+    return notifications_for_accounts(
+        kind=kind, recipients=recipients_for_accounts(accounts), contexts=contexts,
+        batch_key=f"readings:{closes_on:%Y-%m-%d}",
+        dedupe_prefix=f"{kind}:{closes_on:%Y-%m-%d}", now=now)
+
+
+def payment_received_notify(*, payment: Payment) -> list[Notification]:
+    """"Payment received" to the account's resident; once per payment however often the
+    payment is seen (imports re-sent, webhook retried)."""
+    [recipient] = recipients_for_accounts([payment.account])
+    return notification_enqueue(
+        kind=Kind.PAYMENT_RECEIVED, user=recipient.user, account=payment.account,
+        email=recipient.email, phone=recipient.phone,
+        dedupe_key=f"payment:{payment.external_id}",
+        context={"amount": f"{payment.amount:.2f}", "account_number": payment.account.number,
+                 "paid_on": f"{payment.paid_on:%d.%m.%Y}"})
 
 
 def debt_reminders_enqueue(*, now: datetime | None = None) -> int:

@@ -427,3 +427,45 @@ def test_two_periods_of_one_account_in_one_import_get_their_own_amounts(
     bodies = sorted(message.subject + message.body for message in mail.outbox)
     assert "09.2026" in bodies[0] and "11.00" in bodies[0]
     assert "10.2026" in bodies[1] and "22.00" in bodies[1]
+
+
+def test_reading_window_reminders_go_to_accounts_with_meters_in_service(
+        in_tenant_a, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    from lk_core.billing.models import Service
+    from lk_core.meters.models import Meter
+
+    water = Service.objects.create(code="CW", name="Cold water")
+    metered, _u = resident("M-1")
+    removed, _v = resident("M-2")  # the other resident's meter was removed
+    resident("M-3")  # no meter at all
+    Meter.objects.create(meter_id="m1", account=metered, service=water, serial_number="1")
+    Meter.objects.create(meter_id="m2", account=removed, service=water, serial_number="2",
+                         removed_on=date(2026, 1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES,
+                                              closes_on=date(2026, 11, 25)) == 1
+        assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES,
+                                              closes_on=date(2026, 11, 25)) == 0
+    [message] = mail.outbox
+    assert message.to == ["M-1@mail.test"] and "25.11.2026" in message.body
+    with pytest.raises(ValueError):
+        services.reading_window_notify(kind=Kind.DEBT_REMINDER, closes_on=date(2026, 11, 25))
+
+
+def test_payment_received_once_per_payment(in_tenant_a, django_capture_on_commit_callbacks):
+    from datetime import date
+    from decimal import Decimal
+
+    from lk_core.billing.models import Payment
+
+    account, _user = resident("PAY-1")
+    payment = Payment.objects.create(external_id="bank-77", account=account,
+                                     paid_on=date(2026, 11, 20), amount=Decimal("1500.50"),
+                                     channel="bank")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(services.payment_received_notify(payment=payment)) == 1
+        assert services.payment_received_notify(payment=payment) == []
+    assert len(mail.outbox) == 1 and "1500.50" in mail.outbox[0].body
+    assert "20.11.2026" in mail.outbox[0].body
