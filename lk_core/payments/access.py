@@ -1,8 +1,5 @@
-"""Which accounts a resident may pay for, and payments reached only through the resident:
-missing and not-yours both answer 404.
-
-Until resident identity (lk_core/identity) lands, a resident user's username is the
-account number they log in with, which links them to exactly that account."""
+"""Which accounts a resident may pay for (the accounts they proved, lk_core.identity), and
+payments reached only through the resident: missing and not-yours both answer 404."""
 
 from __future__ import annotations
 
@@ -10,14 +7,15 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from lk_core.billing.models import Account
+from lk_core.identity import selectors as identity
 from lk_core.payments.models import PortalPayment
-from lk_core.users.models import UserKind
 
 
 def resident_accounts(user) -> QuerySet[Account]:
-    if not (user.is_authenticated and user.kind == UserKind.RESIDENT):
+    resident = identity.resident_for_user(user)
+    if resident is None or resident.blocked_at is not None:
         return Account.objects.none()
-    return Account.objects.filter(number=user.username)
+    return identity.resident_accounts(resident=resident)
 
 
 def account_get_for_resident(*, user, account_id: int) -> Account:
@@ -36,8 +34,8 @@ def payment_get_for_resident(*, user, public_id) -> PortalPayment:
 
 
 def current_account(request: HttpRequest) -> Account | None:
-    """The account the portal is showing: the one chosen in the session if it is still
-    the resident's, else their first."""
-    accounts = resident_accounts(request.user)
-    chosen = request.session.get("account_id")
-    return (accounts.filter(pk=chosen).first() if chosen else None) or accounts.first()
+    """The account the portal is working with (the resident's current one)."""
+    resident = identity.resident_for_user(request.user)
+    if resident is None or resident.blocked_at is not None:
+        return None
+    return identity.resident_current_account(resident=resident)

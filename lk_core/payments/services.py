@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
@@ -102,13 +104,16 @@ def credentials_rotate_all() -> int:
 
 # --- creating a payment -----------------------------------------------------------------
 
-def _parse_amount(raw: Decimal | str | None) -> Decimal:
-    try:
-        amount = Decimal(str(raw).replace(",", ".").replace(" ", "").strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": [_("Enter an amount in roubles, e.g. 1234.50.")]}) \
-            from None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
+AMOUNT_PATTERN = re.compile(r"\d{1,12}(?:[.,]\d+)?")
+
+
+def _parse_amount(raw: Decimal | str) -> Decimal:
+    """Plain digits with an optional decimal comma or point; no signs, exponents or NaN."""
+    text = re.sub(r"\s", "", str(raw))
+    if not AMOUNT_PATTERN.fullmatch(text):
+        raise ValidationError({"amount": [_("Enter an amount in roubles, e.g. 1234.50.")]})
+    amount = Decimal(text.replace(",", "."))
+    if amount != amount.quantize(CENT):
         raise ValidationError({"amount": [_("Enter an amount with at most two decimals.")]})
     return amount.quantize(CENT)
 
@@ -123,11 +128,12 @@ def payment_amount_validate(*, row: PaymentSettings, account: Account,
     amount = _parse_amount(amount)
     if due is not None and amount != due and not row.allow_other_amount:
         raise ValidationError({"amount": [
-            _("Only the amount due (%(due)s) can be paid.") % {"due": due}]})
+            _("Only the amount due (%(due)s) can be paid.") % {"due": number_format(due, 2)}]})
     if amount < row.min_amount or amount > row.max_amount:
         raise ValidationError({"amount": [
             _("The amount must be between %(min)s and %(max)s.")
-            % {"min": row.min_amount, "max": row.max_amount}]})
+            % {"min": number_format(row.min_amount, 2),
+               "max": number_format(row.max_amount, 2)}]})
     return amount
 
 

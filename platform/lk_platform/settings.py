@@ -116,6 +116,7 @@ TENANT_APPS = [
     "lk_core.billing",
     "lk_core.meters",
     "lk_core.portal",
+    "lk_core.identity",
     "lk_core.payments",
     "integrations.payments",
 ]
@@ -132,6 +133,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lk_core.identity.middleware.IdentityGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.LifecycleMiddleware",
@@ -173,6 +175,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"  # a path: it must resolve on the platform host and on utility hosts
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "lk_core.identity.backends.AccountNumberBackend",  # residents: account number + password
+]
 
 # --- i18n, time -------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

@@ -28,12 +28,17 @@ class Resident:
 
 
 def make_resident(number: str, *, email: str | None = None) -> Resident:
-    """A resident whose username is their account number (interim link, see access.py);
-    the latest invoice is due 1 234,56 = water 1 000,00 + sewage 234,56."""
+    """A resident login linked to one account (lk_core.identity); the latest invoice is
+    due 1 234,56 = water 1 000,00 + sewage 234,56."""
     from lk_core.billing.models import Service
+    from lk_core.identity.models import Resident as ResidentLogin
+    from lk_core.identity.models import ResidentAccount
 
     account = AccountFactory(number=number, email="")
-    user = UserFactory(username=number, email=email or f"{number}@example.org")
+    user = UserFactory(username=f"r{number}", email=email or f"{number}@example.org")
+    login = ResidentLogin.objects.create(user=user, registered_via="office",
+                                         current_account=account)
+    ResidentAccount.objects.create(resident=login, account=account, method="office")
     invoice = InvoiceFactory(account=account, period=PERIOD, charged=Decimal("1234.56"))
     water, _ = Service.objects.get_or_create(code="HVS", defaults={"name": "Холодная вода"})
     sewage, _ = Service.objects.get_or_create(code="VO", defaults={"name": "Водоотведение"})

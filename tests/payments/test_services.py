@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from integrations.payments.models import SandboxCharge
 from integrations.payments.sandbox_acquirer import sandbox_charge_decide
@@ -49,14 +50,22 @@ def test_default_amount_is_the_latest_invoice_due(alice):
 
 
 @pytest.mark.parametrize(("amount", "message"), [
-    ("0.50", "between"), ("600000", "between"), ("12.345", "two decimals"),
-    ("abc", "amount in roubles"), ("-5", "between")])
+    ("0.50", "от 1,00 до 500000,00"), ("600000", "от 1,00"), ("12.345", "двумя знаками"),
+    ("abc", "в рублях"), ("-5", "в рублях"), ("NaN", "в рублях"), ("1e3", "в рублях"),
+    ("0", "от 1,00")])
 def test_bad_amounts_are_refused_and_change_nothing(alice, amount, message):
     configure("sandbox")
     with pytest.raises(ValidationError) as exc:
         _create(alice, amount=amount)
     assert message in str(exc.value.message_dict["amount"])
     assert not PortalPayment.objects.exists()
+
+
+def test_errors_in_english_too(alice):
+    configure("sandbox")
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        _create(alice, amount="0.50")
+    assert exc.value.message_dict["amount"] == ["The amount must be between 1.00 and 500000.00."]
 
 
 def test_other_amount_only_when_the_tenant_allows_it(alice):
@@ -69,7 +78,7 @@ def test_other_amount_only_when_the_tenant_allows_it(alice):
 
 def test_none_acquirer_points_to_the_qr_code(alice):
     configure("none")
-    with pytest.raises(ValidationError, match="QR code"):
+    with pytest.raises(ValidationError, match="QR-коду"):
         _create(alice)
     assert not PortalPayment.objects.exists()
 

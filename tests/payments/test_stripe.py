@@ -61,16 +61,16 @@ def test_checkout_session_is_created_with_tenant_amount_and_metadata(stripe_paym
 
 def test_wrong_key_for_mode_or_refused_key_fails_cleanly(alice, fake_stripe):
     configure("stripe")
-    from lk_core.payments.models import PaymentSettings
     from lk_core.payments.crypto import credentials_encrypt
+    from lk_core.payments.models import PaymentSettings
 
     PaymentSettings.objects.update(credentials_encrypted=credentials_encrypt(
         {"secret_key": "sk_test_unknown", "webhook_secret": "whsec_x"}))
-    with pytest.raises(ValidationError, match="did not accept"):
+    with pytest.raises(ValidationError, match="не принял"):
         payment_create(user=alice.user, account=alice.account, site_url=SITE)
     assert PortalPayment.objects.get().status == PaymentStatus.FAILED
     PaymentSettings.objects.update(mode="live")
-    with pytest.raises(ValidationError, match="not available"):
+    with pytest.raises(ValidationError, match="недоступна"):
         payment_create(user=alice.user, account=alice.account, site_url=SITE)
 
 
