@@ -4,6 +4,7 @@ the status, the history line and the confirmation e-mail."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
@@ -16,16 +17,14 @@ PASSWORD = "Oplata-kartoy-2026!"
 NUMBER = "990001"
 
 
-@pytest.fixture(scope="session")
-def paying_resident(django_db_setup, django_db_blocker):
-    """Committed data on a utility of this module's own (the live server is another
-    process and cannot see a test's transaction). Session-scoped so it is built before
-    Playwright's event loop starts (the ORM refuses to run inside it)."""
+def _seed():
+    from django.db import connection
+
     from tenants.models import Utility
     from tenants.services import utility_create
     from tests.payments.conftest import configure, make_resident
 
-    with django_db_blocker.unblock():
+    try:
         utility = Utility.objects.filter(slug="paytest").first() or utility_create(
             slug="paytest", name="Pay Test Water", actor="tests",
             send_staff_email=False).utility
@@ -35,7 +34,18 @@ def paying_resident(django_db_setup, django_db_blocker):
             resident.user.must_change_password = False
             resident.user.save()
             configure("sandbox")
-    return resident
+        return resident
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def paying_resident(django_db_setup, django_db_blocker):
+    """Committed data on a utility of this module's own (the live server is another
+    process and cannot see a test's transaction). Built in a worker thread: once
+    Playwright's event loop runs in the main thread, the ORM refuses to run there."""
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as pool:
+        return pool.submit(_seed).result()
 
 
 def _mail_for(payment_marker: str, timeout: float = 10.0) -> str:
