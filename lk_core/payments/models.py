@@ -121,7 +121,7 @@ class PortalPayment(models.Model):
                               default=PaymentStatus.CREATED, db_index=True)
     refunded_amount = models.DecimalField(_("refunded"), default=0, **MONEY)
     failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     last_checked_at = models.DateTimeField(_("last asked the acquirer"), null=True, blank=True)

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('created', 'Created'), ('pending', 'Waiting for the bank'), ('succeeded', 'Paid, awaiting posting'), ('canceled', 'Canceled'), ('failed', 'Failed'), ('refunded', 'Refunded'), ('partially_refunded', 'Partially refunded')], db_index=True, default='created', max_length=20, verbose_name='status')),
                 ('refunded_amount', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='refunded')),
                 ('failure_reason', models.CharField(blank=True, max_length=300, verbose_name='failure reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='started at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='paid at')),
                 ('last_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='last asked the acquirer')),
