@@ -222,7 +222,7 @@ def _set_status(payment: PortalPayment, status: str, *, source: str, note: str =
     payment.save(update_fields=fields)
     _record(payment, previous, status, source=source, note=note, webhook_event=webhook_event)
     if status == PaymentStatus.SUCCEEDED:
-        confirmation.send_on_commit(payment.pk)
+        confirmation.payment_confirmation_enqueue(payment, tz=_tenant_tz())
 
 
 def _move(payment_pk: int, status: str, *, source: str, note: str = "") -> None:
@@ -247,6 +247,15 @@ class ApplyResult:
     @property
     def applied(self) -> bool:
         return self.outcome == Outcome.APPLIED
+
+
+def _tenant_tz():
+    from tenants.models import Utility
+
+    tenant = connection.tenant
+    if isinstance(tenant, Utility):
+        return tenant.tzinfo
+    return Utility.objects.get(schema_name=connection.schema_name).tzinfo
 
 
 def _mismatch(payment: PortalPayment, report: StatusReport) -> str:
@@ -330,14 +339,13 @@ def webhook_receive(*, acquirer: str, body: bytes, headers: dict[str, str]) -> W
 
 
 def _process_later(event_pk: int) -> None:
-    # One place to hand the work to the task layer once it exists; until then it runs
-    # right after the storing transaction commits.
-    transaction.on_commit(lambda: _process_logged(event_pk))
+    from lk_core.payments.tasks import process_webhook  # tasks import this module
+
+    process_webhook.enqueue(event_pk)  # the task layer sends it after commit
 
 
 def _process_logged(event_pk: int) -> None:
-    # The acquirer already has its 200: a crash here leaves the event `received` for
-    # `webhooks_retry` (run by reconciliation) instead of failing the answer.
+    # A crash leaves the event `received`: the next retry run picks it up again.
     try:
         webhook_process(event_pk=event_pk)
     except Exception:

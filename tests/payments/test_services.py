@@ -113,7 +113,7 @@ def test_success_is_applied_once_and_e_mailed_once(alice, mailoutbox,
     assert len(_statuses(payment)) == 3
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["700001@example.org"]
-    assert "1234,56" in mailoutbox[0].body and "700001" in mailoutbox[0].subject
+    assert "1234,56" in mailoutbox[0].body and "700001" in mailoutbox[0].body
 
 
 @pytest.mark.parametrize(("overrides", "outcome"), [
