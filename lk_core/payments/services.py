@@ -353,10 +353,13 @@ def _process_logged(event_pk: int) -> None:
 
 
 def webhooks_retry(*, older_than_seconds: int = 60) -> int:
+    """Process events left `received` or `failed` (a crashed worker, an unreachable
+    acquirer). Returns how many were tried."""
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    stuck = WebhookEvent.objects.filter(status__in=(WebhookStatus.RECEIVED, WebhookStatus.FAILED),
-                                        received_at__lt=cutoff).values_list("pk", flat=True)
-    for event_pk in list(stuck[:500]):
+    stuck = list(WebhookEvent.objects.filter(
+        status__in=(WebhookStatus.RECEIVED, WebhookStatus.FAILED), received_at__lt=cutoff)
+        .order_by("pk").values_list("pk", flat=True)[:500])
+    for event_pk in stuck:
         _process_logged(event_pk)
     return len(stuck)
 

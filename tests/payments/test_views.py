@@ -184,3 +184,30 @@ def test_staff_settings_never_show_secrets_and_store_them_encrypted(alice, clien
         "acquirer": "yookassa", "mode": "test", "currency": "RUB", "min_amount": "1.00",
         "max_amount": "300000.00", "vat_code": "1"})
     assert refused.status_code == 200 and "errornote" in refused.content.decode()
+
+
+@pytest.mark.parametrize("state", ["maintenance", "suspended"])
+def test_webhooks_still_land_when_the_portal_is_closed(alice, alice_client, utility_a, state,
+                                                       fake_stripe,
+                                                       django_capture_on_commit_callbacks):
+    from lk_core.payments.models import WebhookEvent
+    from tenants.models import Utility
+    from tests.payments.fakes import stripe_event, stripe_signature
+
+    configure("stripe")
+    _pay(alice_client, account=alice.account.pk, amount="")
+    payment = PortalPayment.objects.get()
+    Utility.objects.filter(pk=utility_a.pk).update(state=state)
+    assert _pay(alice_client, account=alice.account.pk, amount="").status_code == 503
+    payload = stripe_event("checkout.session.completed",
+                           fake_stripe.pay(payment.acquirer_payment_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            "/payments/webhooks/stripe/", data=payload, content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=stripe_signature(payload, STRIPE_KEYS["alpha"][1]))
+    assert response.status_code == 200
+    connection.set_tenant(utility_a)
+    assert WebhookEvent.objects.get().status == "processed"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert PortalPayment.objects.count() == 1
