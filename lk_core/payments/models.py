@@ -123,7 +123,9 @@ class PortalPayment(models.Model):
     failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("started at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # When the portal recorded the acquirer's confirmation: the billing export's window key,
+    # so it must never lie in the past of a window already exported.
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, db_index=True)
     last_checked_at = models.DateTimeField(_("last asked the acquirer"), null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(_("confirmation e-mail sent"), null=True,
                                                 blank=True)

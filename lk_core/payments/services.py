@@ -318,8 +318,6 @@ def _apply_locked(payment: PortalPayment, report: StatusReport, *, source: str,
     if status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
         payment.refunded_amount = refunded
         payment.save(update_fields=["refunded_amount"])
-    if status == PaymentStatus.SUCCEEDED and report.occurred_at:
-        payment.paid_at = report.occurred_at
     _set_status(payment, status, source=source, note=report.reason,
                 webhook_event=webhook_event)
     return ApplyResult(Outcome.APPLIED)
