@@ -155,6 +155,9 @@ def payment_create(*, user, account: Account, site_url: str, amount: Decimal | s
                                 "receipt in your bank's app."))
     amount = payment_amount_validate(row=row, account=account, amount=amount)
     _method_validate(row, method)
+    email = email or getattr(user, "email", "") or account.email
+    if row.acquirer == AcquirerKind.YOOKASSA and not email:
+        raise ValidationError({"email": [_("Enter an e-mail: the receipt is sent there.")]})
     try:
         acquirer = acquirer_get(row)
     except AcquirerError as exc:
@@ -163,8 +166,7 @@ def payment_create(*, user, account: Account, site_url: str, amount: Decimal | s
     with transaction.atomic():
         payment = PortalPayment.objects.create(
             account=account, user=user, amount=amount, currency=row.currency, method=method,
-            acquirer=row.acquirer, mode=row.mode,
-            email=email or getattr(user, "email", "") or account.email)
+            acquirer=row.acquirer, mode=row.mode, email=email)
         _record(payment, "", PaymentStatus.CREATED, source="create")
     return _open_at_acquirer(payment, acquirer, row=row, site_url=site_url)
 

@@ -75,10 +75,11 @@ def test_receipt_needs_an_e_mail(alice, fake_yookassa):
     configure("yookassa")
     alice.user.email = ""
     alice.user.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         _create(alice)
-    assert PortalPayment.objects.get().status == PaymentStatus.FAILED
-    assert fake_yookassa.requests == []
+    assert "email" in exc.value.message_dict
+    assert not PortalPayment.objects.exists() and fake_yookassa.requests == []
+    assert _create(alice, email="alice@example.org").email == "alice@example.org"
 
 
 def test_notification_is_applied_only_as_the_api_confirms(yk_payment, fake_yookassa, client_a,
