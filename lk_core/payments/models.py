@@ -70,7 +70,7 @@ class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the bank")
     SUCCEEDED = "succeeded", _("Paid, awaiting posting")
     CANCELED = "canceled", _("Canceled")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Payment failed")
     REFUNDED = "refunded", _("Refunded")
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
 
@@ -179,7 +179,7 @@ class PaymentTransition(models.Model):
 
 class WebhookStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
-    PROCESSED = "processed", _("Applied")
+    PROCESSED = "processed", _("Applied to the payment")
     IGNORED = "ignored", _("Ignored (duplicate or out of order)")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Failed, will retry")

@@ -39,13 +39,32 @@ def _seed():
         connection.close()
 
 
-@pytest.fixture(scope="session")
+def _drop():
+    from django.db import connection
+
+    from tenants.models import Domain, Utility
+
+    try:
+        utility = Utility.objects.get(slug="paytest")
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{utility.schema_name}" CASCADE')
+        Domain.objects.filter(tenant=utility).delete()
+        Utility.objects.filter(pk=utility.pk).delete()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
 def paying_resident(django_db_setup, django_db_blocker):
     """Committed data on a utility of this module's own (the live server is another
-    process and cannot see a test's transaction). Built in a worker thread: once
-    Playwright's event loop runs in the main thread, the ORM refuses to run there."""
+    process and cannot see a test's transaction), dropped afterwards so later tests see
+    only the session's utilities. The ORM runs in a worker thread: once Playwright's
+    event loop runs in the main thread, Django refuses to run queries there."""
     with django_db_blocker.unblock(), ThreadPoolExecutor(1) as pool:
-        return pool.submit(_seed).result()
+        resident = pool.submit(_seed).result()
+    yield resident
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as pool:
+        pool.submit(_drop).result()
 
 
 def _mail_for(*markers: str, since: float, timeout: float = 10.0) -> str:
