@@ -124,6 +124,8 @@ TENANT_APPS = [
     "lk_core.identity",
     "integrations.billing",
     "lk_core.notifications",
+    "lk_core.payments",
+    "integrations.payments",
     "lk_core.staff",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -232,7 +234,7 @@ CACHES = {
 }
 BROKER_URL = env("BROKER_URL") or env("CELERY_BROKER_URL") or ""
 
-# --- background work (docs/tasks.md, docs/adr/0001-task-layer.md) -----------------------
+# --- background work (docs/tasks.md, docs/adr/0004-task-layer.md) -----------------------
 # immediate: in-process after commit (the demo, no broker); celery / dramatiq: a worker.
 TASK_ENGINE = env("TASK_ENGINE") or ("celery" if BROKER_URL else "immediate")
 if TASK_ENGINE not in {"immediate", "celery", "dramatiq"}:
@@ -281,6 +283,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"no-reply@{PLATFORM_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- payments (docs/payments.md) ------------------------------------------------------
+# Fernet keys for acquirer credentials at rest, comma-separated, newest first; older keys
+# only decrypt (rotation: prepend a new key, run `rotate_credentials`, drop the old one).
+CREDENTIALS_KEY = env_list("CREDENTIALS_KEY")
+# The built-in sandbox acquirer is refused in production settings unless a tenant is in
+# test mode; DEBUG and the test suite count as non-production.
+PAYMENTS_SANDBOX_ANYWHERE = env_bool("PAYMENTS_SANDBOX_ANYWHERE", DEBUG or TESTING)
+# Acquirer API addresses; only tests and staging point them elsewhere.
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+YOOKASSA_API_URL = env("YOOKASSA_API_URL", "https://api.yookassa.ru/v3")
+PAYMENTS_PENDING_RECONCILE_MINUTES = int(env("PAYMENTS_PENDING_RECONCILE_MINUTES", "15") or 15)
 
 # --- security ---------------------------------------------------------------------------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG and not TESTING)

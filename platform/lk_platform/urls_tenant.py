@@ -14,5 +14,7 @@ urlpatterns = [
     path("api/v1/", include("lk_core.api.urls")),
     path("", include("lk_core.identity.urls")),
     path("notifications/", include("lk_core.notifications.urls")),
+    path("payments/", include("lk_core.payments.urls")),
+    path("payments/sandbox/", include("integrations.payments.sandbox_urls")),
     path("", include("lk_core.portal.urls")),
 ]

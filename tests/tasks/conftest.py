@@ -50,6 +50,8 @@ def tasks_setting(engine: str, broker_url: str) -> dict:
 
 def worker_command(engine: str) -> list[str]:
     if engine == "celery":
+        # A node name of its own: RabbitMQ keeps each node's control queue exclusive, and
+        # other test runs or helpers may run a worker on this host at the same time.
         return [sys.executable, "-m", "celery", "-A", "lk_platform.celery_app", "worker",
                 "-P", "threads", "-c", "4", "-l", "info", "--without-gossip",
                 "--without-mingle", "--without-heartbeat",
