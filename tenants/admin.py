@@ -19,10 +19,20 @@ from tenants.models import Domain, Utility, UtilityAuditEvent, UtilityState
 from tenants.urls import utility_url
 
 
+def _registration_choices():
+    from lk_core.identity.models import RegistrationMethod
+
+    return RegistrationMethod.choices
+
+
 class UtilityOnboardingForm(forms.ModelForm):
     domain = forms.CharField(label=_("Domain"), required=False,
                              help_text=_("Leave empty for <slug>.<platform domain>."))
     staff_email = forms.EmailField(label=_("First administrator's e-mail"))
+    registration_method = forms.ChoiceField(
+        label=_("How residents register"), choices=lambda: _registration_choices(),
+        initial="amount", required=False,
+        help_text=_("The utility's administrator can change it later."))
 
     class Meta:
         model = Utility
@@ -98,7 +108,8 @@ class UtilityAdmin(admin.ModelAdmin):
         return [
             (_("1. The company"), {"fields": ["name", "slug", "kind", "timezone"]}),
             (_("2. Address of the portal"), {"fields": ["domain"]}),
-            (_("3. First administrator"), {"fields": ["staff_email"]}),
+            (_("3. First administrator and registration"), {"fields": [
+                "staff_email", "registration_method"]}),
             (_("4. Look and contacts"), {"fields": [
                 "theme", "primary_color", "accent_color", "tagline", "dispatch_phone",
                 "support_phone", "support_email", "postal_address", "office_hours"]}),
@@ -203,6 +214,8 @@ class UtilityAdmin(admin.ModelAdmin):
                 domains=[data["domain"]] if data.get("domain") else None, **branding)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
+        if data.get("registration_method"):
+            self._registration_set(result.utility, data["registration_method"], actor)
         obj.pk = result.utility.pk
         obj.schema_name = result.utility.schema_name
         obj._state.adding = False
@@ -213,6 +226,15 @@ class UtilityAdmin(admin.ModelAdmin):
         messages.info(request, _("Portal: %(portal)s · staff console: %(staff)s") % {
             "portal": utility_url(result.utility, "/"),
             "staff": utility_url(result.utility, "/staff/")})
+
+    @staticmethod
+    def _registration_set(utility, method: str, actor: str) -> None:
+        from django_tenants.utils import schema_context
+
+        from lk_core.identity.services import identity_settings_update
+
+        with schema_context(utility.schema_name):
+            identity_settings_update(actor=actor, registration_method=method)
 
     def save_related(self, request, form, formsets, change):
         if change:

@@ -137,3 +137,18 @@ def test_operator_with_one_time_password_changes_it_first(db):
     client.force_login(user)
     response = client.get("/console/tenants/utility/")
     assert response.status_code == 302 and response["Location"] == "/console/password_change/"
+
+
+def test_onboarding_sets_the_registration_method(operator):
+    from lk_core.identity.models import IdentitySettings
+
+    response = operator.post("/console/tenants/utility/add/", {
+        "name": "Сигма", "slug": "sigma", "kind": "water", "timezone": "Europe/Moscow",
+        "theme": "classic", "primary_color": "#22577a", "accent_color": "#ffd166",
+        "staff_email": "admin@sigma.test", "registration_method": "office", "domain": ""})
+    assert response.status_code == 302
+    utility = Utility.objects.get(slug="sigma")
+    with schema_context(utility.schema_name):
+        assert IdentitySettings.objects.get().registration_method == "office"
+        event = StaffAuditEvent.objects.get(action="identity_settings_changed")
+        assert event.actor == "operator:ops@platform.test"
