@@ -103,6 +103,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served by the platform, no CDN
     "lk_platform",
     "themes",
 ]
@@ -116,6 +118,8 @@ TENANT_APPS = [
     "lk_core.billing",
     "lk_core.meters",
     "lk_core.portal",
+    "lk_core.devices",
+    "lk_core.api",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -268,6 +272,32 @@ CONTENT_SECURITY_POLICY = (
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the mobile app needs nothing else, and HTML pages would need inline script.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "lk_core.api.exceptions.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "lk_core.api.pagination.PagePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["lk_core.api.throttling.TenantScopedThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("API_THROTTLE_AUTH", "20/min"),    # sign-in, refresh, registration
+        "read": env("API_THROTTLE_READ", "300/min"),
+        "write": env("API_THROTTLE_WRITE", "60/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "lk_core.api.schema.ApiAutoSchema",
+}
+# Mobile app tokens (lk_core.devices): a short-lived access token, a long refresh token.
+API_ACCESS_TOKEN_SECONDS = int(env("API_ACCESS_TOKEN_SECONDS", "900") or 900)
+API_REFRESH_TOKEN_SECONDS = int(env("API_REFRESH_TOKEN_SECONDS", str(60 * 60 * 24 * 30)) or 0)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LK resident API",
+    "DESCRIPTION": "REST API of a utility's personal account for the mobile app. "
+                   "See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- logging: every line names its tenant -----------------------------------------------

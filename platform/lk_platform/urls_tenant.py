@@ -10,5 +10,8 @@ urlpatterns = [
     path("staff/", staff_console.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("lk_core.api.urls")),
+    path("api/", include("lk_core.api.urls_docs")),
     path("", include("lk_core.portal.urls")),
 ]
+
+handler500 = "lk_core.api.exceptions.server_error"  # JSON error shape under /api/
