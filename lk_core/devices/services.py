@@ -130,3 +130,9 @@ def device_session_touch(*, session: DeviceSession) -> None:
     now = timezone.now()
     if session.last_used_at is None or now - session.last_used_at > timedelta(minutes=1):
         DeviceSession.objects.filter(pk=session.pk).update(last_used_at=now)
+
+
+def device_sessions_end_hook(*, user, except_session_key: str | None = None, **_kwargs) -> None:
+    """IDENTITY_SESSION_END_HOOKS entry: password change, reset or blocking ends every
+    device session too (a browser session key never names a device)."""
+    device_sessions_revoke_all(user=user)

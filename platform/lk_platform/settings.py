@@ -118,6 +118,7 @@ TENANT_APPS = [
     "lk_core.billing",
     "lk_core.meters",
     "lk_core.portal",
+    "lk_core.identity",
     "lk_core.devices",
     "lk_core.api",
 ]
@@ -134,6 +135,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lk_core.identity.middleware.IdentityGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.LifecycleMiddleware",
@@ -175,6 +177,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"  # a path: it must resolve on the platform host and on utility hosts
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "lk_core.identity.backends.AccountNumberBackend",  # residents: account number + password
+]
 
 # --- i18n, time -------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
@@ -285,6 +292,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "lk_core.api.schema.ApiAutoSchema",
 }
 # Mobile app tokens (lk_core.devices): a short-lived access token, a long refresh token.
+# Ending a resident's sessions (password change/reset, blocking) ends their devices too.
+IDENTITY_SESSION_END_HOOKS = ["lk_core.devices.services.device_sessions_end_hook"]
 API_ACCESS_TOKEN_SECONDS = int(env("API_ACCESS_TOKEN_SECONDS", "900") or 900)
 API_REFRESH_TOKEN_SECONDS = int(env("API_REFRESH_TOKEN_SECONDS", str(60 * 60 * 24 * 30)) or 0)
 SPECTACULAR_SETTINGS = {

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("lk_core.api.urls")),
     path("api/", include("lk_core.api.urls_docs")),
+    path("", include("lk_core.identity.urls")),
     path("", include("lk_core.portal.urls")),
 ]
 
