@@ -14,7 +14,8 @@ from tenants.services import public_utility_get
 
 # Paths a resident may still POST to while the portal is read-only.
 MAINTENANCE_WRITABLE_PREFIXES = ("/login/", "/logout/", "/i18n/", "/staff/",
-                                 "/api/v1/auth/")
+                                 "/api/v1/auth/token/", "/api/v1/auth/refresh/",
+                                 "/api/v1/auth/logout/")
 # Paths that stay open while a utility is suspended: its staff can still get their data.
 SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/")
 

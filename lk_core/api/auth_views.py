@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,9 +9,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from lk_core.api.base import PublicAPIView, ResidentAPIView
+from lk_core.api.base import PublicAPIView, ResidentAPIView, client_ip, valid_data
+from lk_core.api.exceptions import TooManyAttempts
+from lk_core.api.permissions import rules_ok
 from lk_core.devices import selectors, services
-from lk_core.users.models import UserKind
+from lk_core.identity import services as identity
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -34,6 +35,12 @@ class TokenPairSerializer(serializers.Serializer):
     access_expires_at = serializers.DateTimeField()
     refresh = serializers.CharField()
     refresh_expires_at = serializers.DateTimeField()
+    must_change_password = serializers.BooleanField(
+        help_text="Until the password is changed, only the password, rules and sign-out "
+                  "endpoints answer (403 password_change_required).")
+    rules_acceptance_required = serializers.BooleanField(
+        help_text="The current service rules must be accepted first "
+                  "(403 rules_acceptance_required elsewhere).")
 
 
 class DeviceSessionSerializer(serializers.Serializer):
@@ -44,19 +51,27 @@ class DeviceSessionSerializer(serializers.Serializer):
     current = serializers.BooleanField()
 
 
-def _pair(issued: services.IssuedTokens) -> dict:
+def token_pair(issued: services.IssuedTokens) -> dict:
     session = issued.session
+    user = session.user
     return {"session_id": session.pk, "token_type": "Bearer", "access": issued.access,
             "access_expires_at": session.access_expires_at, "refresh": issued.refresh,
-            "refresh_expires_at": session.refresh_expires_at}
+            "refresh_expires_at": session.refresh_expires_at,
+            "must_change_password": user.must_change_password,
+            "rules_acceptance_required": not rules_ok(user)}
 
 
 def _resident_authenticate(request, *, account_number: str, password: str):
-    user = authenticate(request, username=account_number.strip(), password=password)
-    if user is None or user.kind != UserKind.RESIDENT:
-        raise ValidationError(_("Wrong account number or password."),
+    """identity's login check, with its limits and audit log, as the login page uses it."""
+    outcome = identity.resident_authenticate(
+        request=request._request, account_number=account_number, password=password,
+        ip=client_ip(request))
+    if outcome.retry_after:
+        raise TooManyAttempts(wait=outcome.retry_after)
+    if not outcome.ok:
+        raise ValidationError(_("The account number or password is not correct."),
                               code="invalid_credentials")
-    return user
+    return outcome.user
 
 
 class TokenView(PublicAPIView):
@@ -66,11 +81,12 @@ class TokenView(PublicAPIView):
                    responses={201: TokenPairSerializer},
                    summary="Sign in a device: account number + password -> token pair")
     def post(self, request):
-        data = _valid(TokenRequestSerializer, request)
+        data = valid_data(TokenRequestSerializer, request)
         user = _resident_authenticate(request, account_number=data["account_number"],
                                       password=data["password"])
         issued = services.device_session_create(user=user, device_name=data["device_name"])
-        return Response(TokenPairSerializer(_pair(issued)).data, status=status.HTTP_201_CREATED)
+        return Response(TokenPairSerializer(token_pair(issued)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class RefreshView(PublicAPIView):
@@ -80,12 +96,13 @@ class RefreshView(PublicAPIView):
                    responses={200: TokenPairSerializer},
                    summary="Rotate: a refresh token -> a new token pair")
     def post(self, request):
-        data = _valid(RefreshRequestSerializer, request)
+        data = valid_data(RefreshRequestSerializer, request)
         issued = services.device_session_refresh(refresh=data["refresh"])
-        return Response(TokenPairSerializer(_pair(issued)).data)
+        return Response(TokenPairSerializer(token_pair(issued)).data)
 
 
 class LogoutView(ResidentAPIView):
+    gate_exempt = True
     @extend_schema(tags=["auth"], request=None,
                    responses={204: OpenApiResponse(description="Signed out")},
                    summary="Sign this device out (revokes its tokens)")
@@ -96,6 +113,7 @@ class LogoutView(ResidentAPIView):
 
 
 class DeviceSessionListView(ResidentAPIView):
+    gate_exempt = True
     pagination_class = None
 
     @extend_schema(tags=["auth"], responses={200: DeviceSessionSerializer(many=True)},
@@ -109,6 +127,7 @@ class DeviceSessionListView(ResidentAPIView):
 
 
 class DeviceSessionDetailView(ResidentAPIView):
+    gate_exempt = True
     @extend_schema(tags=["auth"], responses={204: OpenApiResponse(description="Revoked")},
                    summary="Sign a device out")
     def delete(self, request, session_id: int):
@@ -117,8 +136,3 @@ class DeviceSessionDetailView(ResidentAPIView):
         services.device_session_revoke(session=session)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from django.http import Http404
+from django.utils.functional import cached_property
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
 from lk_core.api.authentication import DeviceTokenAuthentication
+from lk_core.api.permissions import ResidentGate
+from lk_core.identity.models import Resident
+from lk_core.identity.selectors import resident_for_user
 
 # (Comments, not docstrings: drf-spectacular would copy a docstring into every operation.)
 
@@ -21,8 +26,27 @@ class ResidentAPIView(APIView):
     # services that take `request.user` and answer 404 for what is not theirs.
 
     authentication_classes = [DeviceTokenAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, ResidentGate]
+    gate_exempt = False
 
     @property
     def device_session(self):
         return self.request.auth
+
+    @cached_property
+    def resident(self) -> Resident:
+        resident = resident_for_user(self.request.user)
+        if resident is None:
+            raise Http404
+        return resident
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR only, as the web pages do (lk_core.identity.views.client_ip).
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def valid_data(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -17,7 +17,28 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from lk_core.identity.views import wait_message
+
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+class TooManyAttempts(exceptions.APIException):
+    """Identity's own limits (login, registration, reset): 429 with a Retry-After."""
+
+    status_code = 429
+    default_code = "too_many_attempts"
+
+    def __init__(self, *, wait: int):
+        self.wait = wait
+        super().__init__(wait_message(wait))
+
+
+class InputRefused(exceptions.ValidationError):
+    """400 with field errors and a machine code of its own: InputRefused({...}, "invalid_link")."""
+
+    def __init__(self, detail, api_code: str):
+        super().__init__(detail, code=api_code)
+        self.api_code = api_code
 
 
 def error_body(*, status: int, code: str, message: str, fields: dict | None = None) -> dict:
@@ -56,7 +77,7 @@ def _validation_body(exc: exceptions.ValidationError, status: int) -> dict:
     fields = _flatten(exc.detail)
     general = fields.pop(NON_FIELD, None) or fields.pop("", None)
     codes = exc.get_codes()
-    code = "invalid"
+    code = getattr(exc, "api_code", "invalid")
     if isinstance(codes, dict) and codes.get(NON_FIELD):
         code = str(codes[NON_FIELD][0])
     elif isinstance(codes, list) and codes:

@@ -92,7 +92,7 @@ def test_maintenance_and_suspension_use_the_same_shape(utility_a):
 def test_devices_can_sign_in_during_maintenance(utility_a, alice):
     utility_set_state(utility=utility_a, state=UtilityState.MAINTENANCE, message="m",
                       actor="tests")
-    pair = sign_in(utility_a, alice.username)
+    pair = sign_in(utility_a, "100000001")
     assert api_client(utility_a, pair["access"]).get("/api/v1/auth/sessions/").status_code == 200
 
 
@@ -118,3 +118,19 @@ def test_throttling_is_per_tenant_and_says_when_to_retry(tight_auth_rate, utilit
     assert int(response["Retry-After"]) > 0
     # The other utility's counter is its own.
     assert _bad_login(utility_b).status_code == 400
+
+
+def test_a_web_session_on_the_api_gets_the_same_shape(utility_a, in_schema, client_a,
+                                                      mailoutbox,
+                                                      django_capture_on_commit_callbacks):
+    """A browser session whose password must change, calling /api/: identity's gate answers
+    in the API's error shape."""
+    from tests.identity.helpers import log_in, resident_make
+
+    with in_schema(utility_a):
+        user = resident_make("100000005", "eve@example.test",
+                             django_capture_on_commit_callbacks, own_password=None)
+    assert log_in(client_a, "100000005", password=user.initial_password).status_code == 302
+    body = _error(client_a.get("/api/v1/utility/"), 403, "password_change_required")
+    assert body["fields"] == {}
+

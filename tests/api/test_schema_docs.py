@@ -46,7 +46,9 @@ def test_only_public_operations_need_no_token(schema):
     public = {(path, method) for path, item in schema["paths"].items()
               for method, op in item.items() if op.get("security") == [{}]}
     assert public == {("/api/v1/utility/", "get"), ("/api/v1/auth/token/", "post"),
-                      ("/api/v1/auth/refresh/", "post")}
+                      ("/api/v1/auth/refresh/", "post"), ("/api/v1/register/", "get"),
+                      ("/api/v1/register/", "post"), ("/api/v1/auth/password/reset/", "post"),
+                      ("/api/v1/auth/password/set/", "post"), ("/api/v1/rules/", "get")}
 
 
 def test_docs_page_serves_its_own_assets_and_forbids_other_origins(utility_a):

@@ -17,7 +17,9 @@ SESSIONS = "/api/v1/auth/sessions/"
 
 
 def test_sign_in_issues_a_pair_stored_only_as_hashes(utility_a, in_schema, alice):
-    pair = sign_in(utility_a, alice.username, device="Pixel 8")
+    pair = sign_in(utility_a, "100000001", device="Pixel 8")
+    assert pair["must_change_password"] is False
+    assert pair["rules_acceptance_required"] is False
     assert pair["token_type"] == "Bearer"
     assert pair["access"].startswith("lka_") and pair["refresh"].startswith("lkr_")
     assert len(pair["access"]) > 40
@@ -38,7 +40,7 @@ def test_sign_in_issues_a_pair_stored_only_as_hashes(utility_a, in_schema, alice
 
 def test_wrong_password_and_unknown_account_get_the_same_answer(utility_a, alice):
     answers = []
-    for number, password in ((alice.username, "wrong-password"), ("999", PASSWORD)):
+    for number, password in (("100000001", "wrong-password"), ("999", PASSWORD)):
         response = api_client(utility_a, HTTP_ACCEPT_LANGUAGE="en").post(
             "/api/v1/auth/token/",
             {"account_number": number, "password": password, "device_name": "d"},
@@ -47,7 +49,7 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(utility_a, alice
         answers.append(response.json())
     assert answers[0] == answers[1]
     assert answers[0]["code"] == "invalid_credentials"
-    assert answers[0]["message"] == "Wrong account number or password."
+    assert answers[0]["message"] == "The account number or password is not correct."
 
 
 def test_staff_cannot_get_a_resident_token(utility_a, in_schema):
@@ -60,7 +62,7 @@ def test_staff_cannot_get_a_resident_token(utility_a, in_schema):
 
 
 def test_token_from_tenant_a_is_refused_on_tenant_b(utility_a, utility_b, alice, charlie_b):
-    pair = sign_in(utility_a, alice.username)
+    pair = sign_in(utility_a, "100000001")
     response = api_client(utility_b, pair["access"]).get(SESSIONS)
     assert response.status_code == 401
     assert response.json()["code"] == "token_invalid"
@@ -72,7 +74,7 @@ def test_token_from_tenant_a_is_refused_on_tenant_b(utility_a, utility_b, alice,
 
 
 def test_expired_access_token_is_refused_and_refresh_rotates(utility_a, in_schema, alice):
-    pair = sign_in(utility_a, alice.username)
+    pair = sign_in(utility_a, "100000001")
     with in_schema(utility_a):
         DeviceSession.objects.filter(pk=pair["session_id"]).update(
             access_expires_at=timezone.now() - dt.timedelta(seconds=1))
@@ -90,7 +92,7 @@ def test_expired_access_token_is_refused_and_refresh_rotates(utility_a, in_schem
 
 
 def test_reusing_a_rotated_refresh_token_ends_the_session(utility_a, alice):
-    pair = sign_in(utility_a, alice.username)
+    pair = sign_in(utility_a, "100000001")
     client = api_client(utility_a)
     new = client.post("/api/v1/auth/refresh/", {"refresh": pair["refresh"]},
                       format="json").json()
@@ -103,7 +105,7 @@ def test_reusing_a_rotated_refresh_token_ends_the_session(utility_a, alice):
 
 
 def test_expired_refresh_token_is_refused(utility_a, in_schema, alice):
-    pair = sign_in(utility_a, alice.username)
+    pair = sign_in(utility_a, "100000001")
     with in_schema(utility_a):
         DeviceSession.objects.filter(pk=pair["session_id"]).update(
             refresh_expires_at=timezone.now() - dt.timedelta(seconds=1))
@@ -115,9 +117,9 @@ def test_expired_refresh_token_is_refused(utility_a, in_schema, alice):
 
 
 def test_one_pair_per_named_device(utility_a, alice):
-    first = sign_in(utility_a, alice.username, device="iPhone")
-    second = sign_in(utility_a, alice.username, device="iPhone")
-    tablet = sign_in(utility_a, alice.username, device="iPad")
+    first = sign_in(utility_a, "100000001", device="iPhone")
+    second = sign_in(utility_a, "100000001", device="iPhone")
+    tablet = sign_in(utility_a, "100000001", device="iPad")
     assert api_client(utility_a, first["access"]).get(SESSIONS).status_code == 401
     listed = api_client(utility_a, second["access"]).get(SESSIONS).json()
     assert {row["id"] for row in listed} == {second["session_id"], tablet["session_id"]}
@@ -125,8 +127,8 @@ def test_one_pair_per_named_device(utility_a, alice):
 
 
 def test_resident_revokes_another_device_and_logs_out(utility_a, alice):
-    phone = sign_in(utility_a, alice.username, device="phone")
-    tablet = sign_in(utility_a, alice.username, device="tablet")
+    phone = sign_in(utility_a, "100000001", device="phone")
+    tablet = sign_in(utility_a, "100000001", device="tablet")
     client = api_client(utility_a, phone["access"])
     assert client.delete(f"{SESSIONS}{tablet['session_id']}/").status_code == 204
     assert api_client(utility_a, tablet["access"]).get(SESSIONS).status_code == 401
@@ -137,8 +139,8 @@ def test_resident_revokes_another_device_and_logs_out(utility_a, alice):
 
 
 def test_resident_cannot_see_or_revoke_another_residents_device(utility_a, alice, bob):
-    alices = sign_in(utility_a, alice.username)
-    bobs = sign_in(utility_a, bob.username)
+    alices = sign_in(utility_a, "100000001")
+    bobs = sign_in(utility_a, "100000002")
     client = api_client(utility_a, alices["access"])
     assert [row["id"] for row in client.get(SESSIONS).json()] == [alices["session_id"]]
     response = client.delete(f"{SESSIONS}{bobs['session_id']}/")
@@ -147,9 +149,9 @@ def test_resident_cannot_see_or_revoke_another_residents_device(utility_a, alice
 
 
 def test_password_change_revokes_every_device(utility_a, in_schema, alice, bob):
-    one = sign_in(utility_a, alice.username, device="one")
-    two = sign_in(utility_a, alice.username, device="two")
-    bobs = sign_in(utility_a, bob.username)
+    one = sign_in(utility_a, "100000001", device="one")
+    two = sign_in(utility_a, "100000001", device="two")
+    bobs = sign_in(utility_a, "100000002")
     with in_schema(utility_a):
         assert device_sessions_revoke_all(user=alice) == 2
     for pair in (one, two):
@@ -158,7 +160,7 @@ def test_password_change_revokes_every_device(utility_a, in_schema, alice, bob):
 
 
 def test_deactivated_user_token_stops_working(utility_a, in_schema, alice):
-    pair = sign_in(utility_a, alice.username)
+    pair = sign_in(utility_a, "100000001")
     with in_schema(utility_a):
         type(alice).objects.filter(pk=alice.pk).update(is_active=False)
     assert api_client(utility_a, pair["access"]).get(SESSIONS).status_code == 401
