@@ -6,16 +6,26 @@ then `import_run_execute`; the latter is the one call a background task will wra
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lk_core.billing.exporting import export_package_write
 from lk_core.billing.importing.lock import ImportBusy
 from lk_core.billing.importing.package import Package, PackageError, package_checksum
 from lk_core.billing.importing.progress import ImportProgress
 from lk_core.billing.importing.run import Outcome, package_import
-from lk_core.billing.models import ImportRun, ImportStatus
+from lk_core.billing.models import (
+    ContactChange,
+    ExportKind,
+    ExportRun,
+    ImportRun,
+    ImportStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +113,54 @@ def billing_package_import(*, package_path: Path | str, source: str, started_by=
 
 def import_run_has_any() -> bool:
     return ImportRun.objects.exists()
+
+
+# --- export -----------------------------------------------------------------------------
+
+EXPORT_LOCK = 0x4C4B4245  # "LKBE": one export at a time per tenant keeps windows disjoint
+
+
+def export_run_create(*, out: Path, tenant_slug: str, since=None, until=None,
+                      started_by_label: str = "") -> ExportRun:
+    """Write an lk-export/1 zip to `out` and record it.
+
+    Without `since`: the next incremental export, from the watermark (the last incremental
+    run's `until`) to now minus the settle time. With `since`: a re-export of that range,
+    which leaves the watermark where it is."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+                           [EXPORT_LOCK])
+        if since is None:
+            kind = ExportKind.INCREMENTAL
+            last = ExportRun.objects.filter(kind=ExportKind.INCREMENTAL).order_by(
+                "-until").first()
+            since = last.until if last else None
+            until = timezone.now() - timedelta(seconds=settings.BILLING_EXPORT_SETTLE_SECONDS)
+            if since and until < since:
+                until = since
+        else:
+            kind = ExportKind.RANGE
+            until = until or timezone.now()
+        counts, checksum = export_package_write(out=Path(out), tenant_slug=tenant_slug,
+                                                since=since, until=until)
+        return ExportRun.objects.create(kind=kind, since=since, until=until, counts=counts,
+                                        checksum=checksum,
+                                        started_by_label=started_by_label[:200])
+
+
+def export_run_rewrite(*, run: ExportRun, out: Path, tenant_slug: str) -> ExportRun:
+    """Write an earlier export's window again (a lost download)."""
+    export_package_write(out=Path(out), tenant_slug=tenant_slug, since=run.since,
+                         until=run.until)
+    return run
+
+
+def contact_change_record(*, account_number: str, email: str = "", phone: str = "",
+                          paperless: bool = False, consent_email: bool = False,
+                          consent_sms: bool = False) -> ContactChange:
+    """Queue a resident's contact/consent change for the billing export (called by the
+    resident settings feature in the same transaction as the change itself)."""
+    return ContactChange.objects.create(
+        account_number=account_number, email=email, phone=phone, paperless=paperless,
+        consent_email=consent_email, consent_sms=consent_sms, changed_at=timezone.now())

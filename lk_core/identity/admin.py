@@ -4,7 +4,7 @@ reset), rules versions, and the read-only security log. Actions call services.""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -73,13 +73,22 @@ class ResidentAdmin(admin.ModelAdmin):
         return ", ".join(link.account.number for link in obj.links.all())
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # changes go through the actions below
+        return False  # changes go through the actions below, never by editing the row
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_manage_permission(self, request) -> bool:
+        """Register, block, unblock, reset: staff allowed to change residents."""
+        return request.user.has_perm("identity.change_resident")
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_manage_permission(request)
+
     def add_view(self, request, form_url="", extra_context=None):
         """"Add resident" is registration in the office: the password is shown once."""
+        if not self.has_manage_permission(request):
+            raise PermissionDenied
         form = OfficeRegistrationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -98,7 +107,7 @@ class ResidentAdmin(admin.ModelAdmin):
                    "title": _("Register a resident in the office")}
         return render(request, "identity/staff/office_register.html", context)
 
-    @admin.action(description=gettext_lazy("Block the selected residents"))
+    @admin.action(description=gettext_lazy("Block the selected residents"), permissions=["manage"])
     def block(self, request, queryset):
         for resident in queryset.select_related("user"):
             services.resident_block(resident=resident, actor=request.user,
@@ -106,14 +115,15 @@ class ResidentAdmin(admin.ModelAdmin):
                                     ip=client_ip(request))
         messages.success(request, _("Blocked: %(count)d.") % {"count": queryset.count()})
 
-    @admin.action(description=gettext_lazy("Unblock the selected residents"))
+    @admin.action(description=gettext_lazy("Unblock the selected residents"),
+                  permissions=["manage"])
     def unblock(self, request, queryset):
         for resident in queryset.select_related("user"):
             services.resident_unblock(resident=resident, actor=request.user,
                                       ip=client_ip(request))
         messages.success(request, _("Unblocked: %(count)d.") % {"count": queryset.count()})
 
-    @admin.action(description=gettext_lazy("Send a password reset link"))
+    @admin.action(description=gettext_lazy("Send a password reset link"), permissions=["manage"])
     def send_reset(self, request, queryset):
         sent = sum(services.resident_reset_send(resident=resident, actor=request.user,
                                                 ip=client_ip(request))
@@ -146,7 +156,8 @@ class RulesVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return obj is None or obj.status == RulesStatus.DRAFT
 
-    @admin.action(description=gettext_lazy("Publish (residents accept at next login)"))
+    @admin.action(description=gettext_lazy("Publish (residents accept at next login)"),
+                  permissions=["change"])
     def publish(self, request, queryset):
         for version in queryset.order_by("number"):
             try:

@@ -44,6 +44,7 @@ class RegistrationForm(forms.Form):
             label=_("E-mail"), help_text=_("Your password will be sent here."),
             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
         self.fields["proof"] = _proof_field(method)
+        self.fields["rules_version"] = forms.IntegerField(widget=forms.HiddenInput)
         self.fields["accept_rules"] = forms.BooleanField(
             label=_("I have read and accept the service rules"),
             error_messages={"required": _("You need to accept the rules to register.")})

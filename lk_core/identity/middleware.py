@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from lk_core.identity.selectors import resident_for_user, rules_accepted, rules_current
+from lk_core.identity.selectors import resident_for_request, rules_accepted, rules_current
 
 OPEN_PREFIXES = ("/static/", "/media/", "/i18n/", "/branding.css", "/logout/",
                  "/password/change/", "/rules/", "/staff/logout/")
@@ -42,7 +42,7 @@ def _rules_ok(request: HttpRequest, user) -> bool:
     current = rules_current()
     if current is None or request.session.get(RULES_SESSION_KEY) == current.number:
         return True
-    resident = resident_for_user(user)
+    resident = resident_for_request(request)
     if resident is None or rules_accepted(resident=resident, version=current):
         request.session[RULES_SESSION_KEY] = current.number
         return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +40,8 @@ class IdentitySettings(models.Model):
         help_text=_("Shown on the registration page when registration is in the office "
                     "only: address, hours, documents to bring."))
     initial_password_hours = models.PositiveSmallIntegerField(
-        _("initial password lifetime, hours"), default=72)
+        _("initial password lifetime, hours"), default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)])
     force_password_change = models.BooleanField(
         _("require a new password at first login"), default=True)
     password_delivery = models.CharField(

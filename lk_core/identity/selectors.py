@@ -47,6 +47,13 @@ def resident_for_user(user) -> Resident | None:
     return Resident.objects.select_related("current_account", "user").filter(user=user).first()
 
 
+def resident_for_request(request) -> Resident | None:
+    """resident_for_user, read once per request (the view and the nav both need it)."""
+    if not hasattr(request, "_identity_resident"):
+        request._identity_resident = resident_for_user(getattr(request, "user", None))
+    return request._identity_resident
+
+
 def resident_accounts(*, resident: Resident) -> QuerySet[Account]:
     return Account.objects.filter(resident_link__resident=resident).order_by("number")
 

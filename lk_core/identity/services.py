@@ -305,6 +305,11 @@ def login_session_record(*, user: User, session_key: str, ip: str | None) -> Non
                                           defaults={"user": user, "ip": ip})
 
 
+def login_session_forget(*, session_key: str | None) -> None:
+    if session_key:
+        LoginSession.objects.filter(session_key=session_key).delete()
+
+
 def resident_sessions_end(user: User, except_session_key: str | None = None) -> int:
     """End the user's other sessions (and whatever IDENTITY_SESSION_END_HOOKS end, such as
     API tokens): called on password change, reset and blocking. Sessions opened before

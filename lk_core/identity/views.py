@@ -24,8 +24,7 @@ from lk_core.identity.models import RegistrationMethod
 from lk_core.identity.selectors import (
     identity_settings_get,
     resident_accounts,
-    resident_current_account,
-    resident_for_user,
+    resident_for_request,
     rules_current,
     rules_text,
 )
@@ -59,7 +58,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _resident_or_404(request: HttpRequest):
-    resident = resident_for_user(request.user)
+    resident = resident_for_request(request)
     if resident is None:
         raise Http404
     return resident
@@ -74,7 +73,7 @@ def register(request: HttpRequest) -> HttpResponse:
     rules = services.rules_default_ensure()
     form = forms.RegistrationForm(request.POST or None, method=config.registration_method)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _rules_unchanged(form, rules):
         data = form.cleaned_data
         outcome = services.resident_register(
             account_number=data["account_number"], email=data["email"], proof=data["proof"],
@@ -83,8 +82,16 @@ def register(request: HttpRequest) -> HttpResponse:
         if outcome.ok:
             return render(request, "identity/register_done.html", {"config": config})
         error = wait_message(outcome.retry_after) if outcome.retry_after else REFUSED
+    elif form.is_bound and form.is_valid():
+        error = _("The service rules have just been updated. Read the new version and "
+                  "register again.")
     return render(request, "identity/register.html",
                   {"form": form, "error": error, "rules": rules, "config": config})
+
+
+def _rules_unchanged(form, rules) -> bool:
+    """The resident accepts the version they were shown, not one published meanwhile."""
+    return form.cleaned_data["rules_version"] == rules.number
 
 
 # --- login, logout, accounts ------------------------------------------------------------
@@ -112,6 +119,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.security_event_record(kind="logout", user=request.user, ip=client_ip(request))
+        services.login_session_forget(session_key=request.session.session_key)
     logout(request)
     return redirect(home_url())
 
@@ -119,9 +127,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_page(request: HttpRequest) -> HttpResponse:
     resident = _resident_or_404(request)
-    return render(request, "identity/account.html", {
-        "resident": resident, "accounts": resident_accounts(resident=resident),
-        "current": resident_current_account(resident=resident)})
+    accounts = list(resident_accounts(resident=resident))
+    current = next((a for a in accounts if a.pk == resident.current_account_id),
+                   accounts[0] if accounts else None)
+    return render(request, "identity/account.html",
+                  {"resident": resident, "accounts": accounts, "current": current})
 
 
 @login_required

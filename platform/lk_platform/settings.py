@@ -60,6 +60,8 @@ if not SECRET_KEY:
 # Keyed hashes of identity proofs (passport numbers) use their own secret, so rotating
 # SECRET_KEY (sessions, signing) does not invalidate every imported passport hash.
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY") or SECRET_KEY
+# Billing export windows end this many seconds before "now" (see docs/exchange-format.md).
+BILLING_EXPORT_SETTLE_SECONDS = int(env("BILLING_EXPORT_SETTLE_SECONDS", "5") or 0)
 
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", "localhost")
 PLATFORM_NAME = env("PLATFORM_NAME", "ЛК ЖКХ")
@@ -119,6 +121,7 @@ TENANT_APPS = [
     "lk_core.meters",
     "lk_core.portal",
     "lk_core.identity",
+    "integrations.billing",
     "lk_core.devices",
     "lk_core.api",
 ]

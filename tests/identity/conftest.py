@@ -88,7 +88,7 @@ def send(django_capture_on_commit_callbacks):
 
 def registration_data(number: str, proof: str, email: str = "anna@example.test") -> dict:
     return {"account_number": number, "proof": proof, "email": email, "accept_rules": "on",
-            "email_notices": "on"}
+            "rules_version": 1, "email_notices": "on"}
 
 
 def mailed_password(message) -> str:

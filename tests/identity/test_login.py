@@ -171,3 +171,54 @@ def test_login_redirects_only_to_local_next(client_a, in_tenant_a, capture):
     response = client_a.post("/login/", {"account_number": "800091", "password": PASSWORD,
                                          "next": "/account/"})
     assert response["Location"] == "/account/"
+
+
+def test_the_api_answers_a_gated_user_with_a_clear_status(client_a, in_tenant_a, capture):
+    user = resident_make("800101", "anna@example.test", capture, own_password=None)
+    log_in(client_a, "800101", user.initial_password)
+    response = client_a.get("/api/v1/utility/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "password_change_required"
+
+
+def test_pages_work_in_english(client_a, in_tenant_a, capture):
+    resident_make("800111", "anna@example.test", capture)
+    page = client_a.get("/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Account number" in page and "Forgot your password?" in page
+    response = client_a.post("/login/", {"account_number": "800111", "password": "nope"},
+                             HTTP_ACCEPT_LANGUAGE="en")
+    assert "The account number or password is not correct." in response.content.decode()
+
+
+def test_a_lockout_of_one_resident_leaves_another_alone(client_a, in_tenant_a, capture):
+    resident_make("800121", "anna@example.test", capture)
+    resident_make("800122", "bob@example.test", capture)
+    for _ in range(5):
+        log_in(client_a, "800121", "bad")
+    assert "Слишком много попыток" in log_in(client_a, "800121").content.decode()
+    assert log_in(client_a, "800122")["Location"] == "/"
+
+
+def _queries_for_account_page(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/account/").status_code == 200
+    return len(queries)
+
+
+def test_account_page_queries_do_not_grow_with_linked_accounts(client_a, in_tenant_a,
+                                                                capture):
+    user = resident_make("800131", "anna@example.test", capture)
+    resident = Resident.objects.get(user=user)
+    log_in(client_a, "800131")
+    _queries_for_account_page(client_a)  # the first page also stores the rules check
+    one = _queries_for_account_page(client_a)
+    from lk_core.identity.models import ResidentAccount
+
+    for n in range(2, 7):
+        ResidentAccount.objects.create(resident=resident, method="amount",
+                                       account=account_with_invoices(f"80014{n}"))
+    assert _queries_for_account_page(client_a) == one
+    assert one <= 9  # tenant, session, user, rules, resident, accounts (page + nav)

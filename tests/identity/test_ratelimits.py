@@ -123,3 +123,35 @@ def test_a_successful_reset_lifts_the_login_lock(client_a, in_tenant_a, capture,
     link = mailed_link([m for m in mailoutbox if "Восстановление" in m.subject][-1])
     client_a.post(link, {"new_password1": PASSWORD + "x", "new_password2": PASSWORD + "x"})
     assert log_in(client_a, "820061", PASSWORD + "x")["Location"] == "/"
+
+
+@pytest.fixture
+def redis_cache(monkeypatch):
+    """The limiter on the real Redis (as in production), in a database of its own."""
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:6379/13", {
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key"})
+    backend.clear()
+    monkeypatch.setattr(ratelimit, "cache", backend)
+    yield backend
+    backend.clear()
+
+
+def test_counting_on_redis_is_atomic_and_per_tenant(utility_a, utility_b, in_schema,
+                                                    redis_cache, settings, clock):
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.IDENTITY_RATE_LIMITS = {"login_account": (40, 900, 900)}
+    with ThreadPoolExecutor(8) as pool:  # 39 concurrent hits: none lost, no lock yet
+        locked = list(pool.map(lambda _: ratelimit.hit("login_account", "9001"), range(39)))
+    assert not any(locked)
+    assert ratelimit.hit("login_account", "9001")  # the 40th locks
+    assert ratelimit.retry_after("login_account", "9001") == 900
+    with in_schema(utility_a):
+        for _ in range(40):
+            ratelimit.hit("login_account", "9001")
+        assert ratelimit.retry_after("login_account", "9001") == 900
+    with in_schema(utility_b):
+        assert ratelimit.retry_after("login_account", "9001") == 0

@@ -163,3 +163,35 @@ def test_staff_at_b_cannot_act_on_a_s_residents(client_b, utility_a, utility_b, 
     with in_schema(utility_a):
         assert User.objects.get(pk=user.pk).is_active
         assert not SecurityEvent.objects.filter(kind="staff_blocked").exists()
+
+
+def test_read_only_staff_cannot_register_or_block(client_a, in_tenant_a, capture):
+    from django.contrib.auth.models import Permission
+
+    user = resident_make("830051", "anna@example.test", capture)
+    resident = Resident.objects.get(user=user)
+    viewer = User.objects.create_user(username="vera@alpha.test", password="x-Vera-pass-1",
+                                      kind=UserKind.STAFF, is_staff=True, staff_role="readonly")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_resident"))
+    client_a.force_login(viewer)
+    assert client_a.get("/staff/identity/resident/").status_code == 200
+    assert client_a.get("/staff/identity/resident/add/").status_code == 403
+    client_a.post("/staff/identity/resident/", {"action": "block",
+                                                "_selected_action": [resident.pk]})
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_registration_against_rules_published_meanwhile_is_not_accepted(client_a, in_tenant_a,
+                                                                       send):
+    from tests.identity.conftest import registration_data
+
+    services.rules_default_ensure()
+    services.rules_publish(version=services.rules_draft_create(title="2", text_ru="Новые"))
+    account_with_invoices("830061")
+    response = send(client_a, "/register/", registration_data("830061", "1234.56"))
+    assert "Правила сервиса только что обновились" in response.content.decode()
+    assert not Resident.objects.exists()
+    data = {**registration_data("830061", "1234.56"), "rules_version": 2}
+    assert "Проверьте почту" in send(client_a, "/register/", data).content.decode()
+    assert Resident.objects.get().rules_acceptances.get().version.number == 2

@@ -45,7 +45,7 @@ def staging_load(*, package: Package, spec: FileSpec, problems: Problems,
     """Fill the staging table of one file; returns the number of data rows."""
     staging_create(spec)
     with package.open(spec.name) as stream:
-        header = _header_read(stream, package, spec, problems)
+        header = _header_read(stream, package, spec, problems, progress)
         if header is None:
             return 0
         try:
@@ -63,8 +63,10 @@ def staging_load(*, package: Package, spec: FileSpec, problems: Problems,
         return cursor.fetchone()[0]
 
 
-def _header_read(stream, package: Package, spec: FileSpec, problems: Problems):
+def _header_read(stream, package: Package, spec: FileSpec, problems: Problems,
+                 progress: Progress):
     raw = stream.readline()
+    progress(len(raw))
     try:
         text = raw.decode(package.manifest.python_codec)
     except UnicodeDecodeError:
