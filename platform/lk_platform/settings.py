@@ -109,6 +109,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI assets served by the platform, no CDN
     "lk_platform",
     "themes",
+    "django_tasks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -122,6 +123,7 @@ TENANT_APPS = [
     "lk_core.portal",
     "lk_core.identity",
     "integrations.billing",
+    "lk_core.notifications",
     "lk_core.devices",
     "lk_core.api",
 ]
@@ -229,6 +231,39 @@ CACHES = {
     }
 }
 BROKER_URL = env("BROKER_URL") or env("CELERY_BROKER_URL") or ""
+
+# --- background work (docs/tasks.md, docs/adr/0001-task-layer.md) -----------------------
+# immediate: in-process after commit (the demo, no broker); celery / dramatiq: a worker.
+TASK_ENGINE = env("TASK_ENGINE") or ("celery" if BROKER_URL else "immediate")
+if TASK_ENGINE not in {"immediate", "celery", "dramatiq"}:
+    raise ImproperlyConfigured("TASK_ENGINE must be immediate, celery or dramatiq.")
+if TASK_ENGINE != "immediate" and not BROKER_URL:
+    raise ImproperlyConfigured(f"TASK_ENGINE={TASK_ENGINE} needs BROKER_URL.")
+# Prefix of broker keys / queue names, so two deployments (or two test runs) can share a
+# Redis or a RabbitMQ without eating each other's messages.
+TASK_NAMESPACE = env("TASK_NAMESPACE") or (f"lk-test-{os.getpid()}" if TESTING else "lk")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "lk_platform.tasks.immediate.OnCommitImmediateBackend",
+            "celery": "lk_platform.tasks.celery_backend.CeleryBackend",
+            "dramatiq": "lk_platform.tasks.dramatiq_backend.DramatiqBackend",
+        }[TASK_ENGINE],
+        "QUEUES": ["default", "notifications", "periodic"],
+        "OPTIONS": {"BROKER_URL": BROKER_URL, "NAMESPACE": TASK_NAMESPACE},
+    }
+}
+# The scheduler's tick (seconds) and the outbox's retry policy.
+SCHEDULER_TICK_SECONDS = int(env("SCHEDULER_TICK_SECONDS", "60") or 60)
+
+# --- notifications (docs/tasks.md) ------------------------------------------------------
+SMS_GATEWAYS = {
+    "console": "integrations.sms.console.ConsoleGateway",
+    "smsru": "integrations.sms.smsru.SmsRuGateway",
+    "smsc": "integrations.sms.smsc.SmscGateway",
+}
+SMSRU_API_URL = env("SMSRU_API_URL", "https://sms.ru")
+SMSC_API_URL = env("SMSC_API_URL", "https://smsc.ru")
 
 # --- e-mail -----------------------------------------------------------------------------
 EMAIL_BACKEND = env(

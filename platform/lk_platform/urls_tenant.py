@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("lk_core.api.urls")),
     path("api/", include("lk_core.api.urls_docs")),
     path("", include("lk_core.identity.urls")),
+    path("notifications/", include("lk_core.notifications.urls")),
     path("", include("lk_core.portal.urls")),
 ]
 
