@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lk_core.api import auth_views, identity_views, views
+from lk_core.api import auth_views, identity_views, notification_views, views
 
 app_name = "api"
 urlpatterns = [
@@ -28,4 +28,6 @@ urlpatterns = [
          name="rules-acceptance"),
     path("settings/", identity_views.SettingsView.as_view(), name="settings"),
     path("settings/email/", identity_views.EmailChangeView.as_view(), name="email-change"),
+    path("settings/notifications/", notification_views.NotificationPreferenceView.as_view(),
+         name="notification-preferences"),
 ]

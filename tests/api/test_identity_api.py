@@ -229,3 +229,29 @@ def test_identity_endpoints_need_a_resident_token(utility_a, utility_b, alice, c
     for path in ("/api/v1/accounts/", "/api/v1/settings/", "/api/v1/rules/acceptance/"):
         assert api_client(utility_a).get(path).status_code == 401
         assert api_client(utility_a, token_b).get(path).status_code == 401
+
+
+def test_notification_preferences_use_the_notifications_service(utility_a, in_schema, alice,
+                                                                bob):
+    client = api_client(utility_a, sign_in(utility_a, "100000001")["access"])
+    shown = client.get("/api/v1/settings/notifications/").json()
+    assert (shown["email_enabled"], shown["sms_enabled"], shown["muted_kinds"]) == (
+        True, False, [])
+    kinds = {row["kind"] for row in shown["kinds"]}
+    assert "debt_reminder" in kinds and "password_reset" not in kinds  # essential
+    changed = client.put("/api/v1/settings/notifications/",
+                         {"email_enabled": True, "sms_enabled": True,
+                          "muted_kinds": ["debt_reminder"]}, format="json")
+    assert changed.status_code == 200
+    assert changed.json()["muted_kinds"] == ["debt_reminder"]
+    refused = client.put("/api/v1/settings/notifications/",
+                         {"email_enabled": True, "sms_enabled": True,
+                          "muted_kinds": ["password_reset", "nonsense"]}, format="json")
+    assert refused.status_code == 400 and set(refused.json()["fields"]) == {
+        "muted_kinds.0", "muted_kinds.1"}
+    with in_schema(utility_a):
+        from lk_core.notifications.models import NotificationPreference
+
+        mine = NotificationPreference.objects.get(user=alice)
+        assert (mine.sms_enabled, mine.muted_kinds) == (True, ["debt_reminder"])
+        assert not NotificationPreference.objects.filter(user=bob).exists()
