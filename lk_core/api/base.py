@@ -9,8 +9,11 @@ from rest_framework.views import APIView
 
 from lk_core.api.authentication import DeviceTokenAuthentication
 from lk_core.api.permissions import ResidentGate
+from lk_core.identity.http import client_ip
 from lk_core.identity.models import Resident
 from lk_core.identity.selectors import resident_for_user
+
+__all__ = ["PublicAPIView", "ResidentAPIView", "client_ip", "valid_data"]
 
 # (Comments, not docstrings: drf-spectacular would copy a docstring into every operation.)
 
@@ -39,11 +42,6 @@ class ResidentAPIView(APIView):
         if resident is None:
             raise Http404
         return resident
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only, as the web pages do (lk_core.identity.views.client_ip).
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def valid_data(serializer_class, request, **kwargs) -> dict:

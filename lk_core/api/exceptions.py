@@ -17,7 +17,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from lk_core.identity.views import wait_message
+from lk_core.identity.http import wait_message
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 

@@ -364,6 +364,11 @@ class SettingsSerializer(serializers.Serializer):
     consent_at = serializers.DateTimeField(allow_null=True)
 
 
+class NoticesSerializer(serializers.Serializer):
+    email_notices = serializers.BooleanField()
+    sms_notices = serializers.BooleanField()
+
+
 class EmailChangeSerializer(serializers.Serializer):
     new_email = serializers.EmailField(label=gettext_lazy("new e-mail"))
     password = serializers.CharField(max_length=128, trim_whitespace=False,
@@ -374,10 +379,20 @@ class SettingsView(ResidentAPIView):
     @extend_schema(tags=["settings"], responses={200: SettingsSerializer},
                    summary="The resident's e-mail and notification consent")
     def get(self, request):
+        return Response(SettingsSerializer(self._shown()).data)
+
+    @extend_schema(tags=["settings"], request=NoticesSerializer,
+                   responses={200: SettingsSerializer},
+                   summary="Give or withdraw consent to e-mail/SMS notices")
+    def put(self, request):
+        data = valid_data(NoticesSerializer, request)
+        identity.resident_notices_set(resident=self.resident, ip=client_ip(request), **data)
+        return Response(SettingsSerializer(self._shown()).data)
+
+    def _shown(self) -> dict:
         resident = self.resident
-        return Response(SettingsSerializer({
-            "email": resident.user.email, "email_notices": resident.email_notices,
-            "sms_notices": resident.sms_notices, "consent_at": resident.consent_at}).data)
+        return {"email": resident.user.email, "email_notices": resident.email_notices,
+                "sms_notices": resident.sms_notices, "consent_at": resident.consent_at}
 
 
 class EmailChangeView(ResidentAPIView):

@@ -212,6 +212,13 @@ def test_settings_and_email_change(utility_a, alice, send, mailoutbox):
     shown = client.get("/api/v1/settings/").json()
     assert shown["email"] == "alice@example.test" and shown["email_notices"] is True
     assert shown["sms_notices"] is False and shown["consent_at"]
+    consent = client.put("/api/v1/settings/", {"email_notices": False, "sms_notices": True},
+                         format="json")
+    assert consent.status_code == 200
+    assert (consent.json()["email_notices"], consent.json()["sms_notices"]) == (False, True)
+    assert consent.json()["consent_at"] > shown["consent_at"]
+    assert client.put("/api/v1/settings/", {"sms_notices": "maybe"},
+                      format="json").json()["fields"].keys() == {"email_notices", "sms_notices"}
     mailoutbox.clear()
     wrong = send(client, "/api/v1/settings/email/",
                  {"new_email": "new@example.test", "password": "nope"})
