@@ -332,6 +332,9 @@ REST_FRAMEWORK = {
         "write": env("API_THROTTLE_WRITE", "60/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "lk_core.api.schema.ApiAutoSchema",
+    # Throttles key anonymous callers by REMOTE_ADDR, which ProxiedClientAddressMiddleware
+    # has already set from trusted proxies; DRF's own X-Forwarded-For reading is forgeable.
+    "NUM_PROXIES": 0,
 }
 # Mobile app tokens (lk_core.devices): a short-lived access token, a long refresh token.
 # Ending a resident's sessions (password change/reset, blocking) ends their devices too.

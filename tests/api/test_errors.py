@@ -134,3 +134,11 @@ def test_a_web_session_on_the_api_gets_the_same_shape(utility_a, in_schema, clie
     body = _error(client_a.get("/api/v1/utility/"), 403, "password_change_required")
     assert body["fields"] == {}
 
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(tight_auth_rate,
+                                                                   utility_a):
+    for n in range(3):
+        assert _bad_login(utility_a, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code == 400
+    response = _bad_login(utility_a, HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert response.status_code == 429
