@@ -192,17 +192,20 @@ def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
 def _insert_and_dispatch(rows: list[Notification], *, now: datetime) -> list[Notification]:
     if not rows:
         return []
+    keyed = [row for row in rows if row.dedupe_key]
+    seen = set(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in keyed])
+               .values_list("dedupe_key", "channel")) if keyed else set()
+    rows = [row for row in rows if (row.dedupe_key, row.channel) not in seen]
     plain = [row for row in rows if not row.dedupe_key]
     keyed = [row for row in rows if row.dedupe_key]
     created = Notification.objects.bulk_create(plain, batch_size=1000) if plain else []
     if keyed:
-        # A dedupe_key seen before is skipped, not an error. PostgreSQL returns no ids for
-        # ignore_conflicts, so the rows are read back by key (an older pending one read
-        # back too is harmless: delivery claims each row once).
+        # ignore_conflicts covers a concurrent run inserting the same keys meanwhile;
+        # PostgreSQL then returns no ids, so the new rows are read back by key.
         Notification.objects.bulk_create(keyed, ignore_conflicts=True, batch_size=1000)
         created += list(Notification.objects.filter(
             dedupe_key__in=[row.dedupe_key for row in keyed], status=Status.PENDING,
-            attempts=0))
+            attempts=0, enqueued_at__isnull=True))
     due = [row.pk for row in created if row.next_attempt_at <= now]
     transaction.on_commit(lambda: notifications_dispatch(notification_ids=due))
     return created
