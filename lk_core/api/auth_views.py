@@ -114,7 +114,6 @@ class LogoutView(ResidentAPIView):
 
 class DeviceSessionListView(ResidentAPIView):
     gate_exempt = True
-    pagination_class = None
 
     @extend_schema(tags=["auth"], responses={200: DeviceSessionSerializer(many=True)},
                    summary="Devices signed in to this account")

@@ -260,7 +260,6 @@ def _accounts(resident) -> list[dict]:
 
 
 class AccountListView(ResidentAPIView):
-    pagination_class = None
 
     @extend_schema(tags=["accounts"], responses={200: AccountSerializer(many=True)},
                    summary="Accounts linked to this login; `current` is the one shown")

@@ -48,3 +48,10 @@ class ApiAutoSchema(AutoSchema):
         if getattr(self.view, "authentication_classes", None):
             statuses += ["401", "403"]
         return statuses
+
+
+def resident_api_only(endpoints):
+    """The schema documents the resident API; the billing systems' integration API under
+    /api/v1/integration/ has its own callers and authentication."""
+    return [endpoint for endpoint in endpoints
+            if not endpoint[0].startswith("/api/v1/integration/")]

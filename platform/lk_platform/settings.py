@@ -325,9 +325,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: the mobile app needs nothing else, and HTML pages would need inline script.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "lk_core.api.exceptions.api_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "lk_core.api.pagination.PagePagination",
-    "DEFAULT_THROTTLE_CLASSES": ["lk_core.api.throttling.TenantScopedThrottle"],
+    # The resident API's views (lk_core.api.base) set its error shape, pagination and
+    # throttles themselves, so other DRF APIs (the billing integration) keep their own.
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("API_THROTTLE_AUTH", "20/min"),    # sign-in, refresh, registration
         "read": env("API_THROTTLE_READ", "300/min"),
@@ -350,6 +349,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["lk_core.api.schema.resident_api_only"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
