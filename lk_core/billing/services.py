@@ -118,10 +118,6 @@ def billing_package_import(*, package_path: Path | str, source: str, started_by=
                               progress=progress)
 
 
-def import_run_has_any() -> bool:
-    return ImportRun.objects.exists()
-
-
 # --- export -----------------------------------------------------------------------------
 
 EXPORT_LOCK = 0x4C4B4245  # "LKBE": one export at a time per tenant keeps windows disjoint

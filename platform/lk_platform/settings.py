@@ -235,7 +235,7 @@ CACHES = {
 }
 BROKER_URL = env("BROKER_URL") or env("CELERY_BROKER_URL") or ""
 
-# --- background work (docs/tasks.md, docs/adr/0001-task-layer.md) -----------------------
+# --- background work (docs/tasks.md, docs/adr/0004-task-layer.md) -----------------------
 # immediate: in-process after commit (the demo, no broker); celery / dramatiq: a worker.
 TASK_ENGINE = env("TASK_ENGINE") or ("celery" if BROKER_URL else "immediate")
 if TASK_ENGINE not in {"immediate", "celery", "dramatiq"}:

@@ -18,6 +18,7 @@ from lk_core.billing.models import ImportRun, ImportStatus
 from lk_core.billing.services import contact_change_record, integration_key_rotate
 from lk_core.users.models import User
 from tests.billing.conftest import ENSKVODA, TEPLOSET, table_counts, zip_dir
+from tests.conftest import staff_login
 
 PACKAGES = "/api/v1/integration/packages/"
 
@@ -123,9 +124,7 @@ def test_export_download_once_then_again_by_id(client_a, key_a, utility_a, in_sc
 
 
 def test_staff_upload_in_the_console(client_a, utility_a, in_schema):
-    with in_schema(utility_a):
-        staff = User.objects.get(email="admin@alpha.test")
-    client_a.force_login(staff)
+    staff = staff_login(client_a, utility_a, "admin@alpha.test")
     page = client_a.get("/staff/billing/importrun/upload/")
     assert page.status_code == 200
     with open(TEPLOSET, "rb") as package:
@@ -146,7 +145,7 @@ def test_staff_upload_in_the_console(client_a, utility_a, in_schema):
 def test_staff_upload_needs_staff(client_a, utility_a, in_schema):
     with in_schema(utility_a):
         resident = User.objects.create_user(username="bob", password="x", kind="resident")
-    client_a.force_login(resident)
+        client_a.force_login(resident)
     response = client_a.get("/staff/billing/importrun/upload/")
     assert response.status_code == 302 and "/login/" in response["Location"]
 

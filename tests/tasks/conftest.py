@@ -50,9 +50,14 @@ def tasks_setting(engine: str, broker_url: str) -> dict:
 
 def worker_command(engine: str) -> list[str]:
     if engine == "celery":
+        # A node name of its own: RabbitMQ keeps each node's control queue exclusive, and
+        # other test runs or helpers may run a worker on this host at the same time.
         return [sys.executable, "-m", "celery", "-A", "lk_platform.celery_app", "worker",
                 "-P", "threads", "-c", "4", "-l", "info", "--without-gossip",
-                "--without-mingle", "--without-heartbeat"]
+                "--without-mingle", "--without-heartbeat",
+                # A node name of this run's own: the remote-control queue is named after it,
+                # and two runs sharing a broker must not fight over one exclusive queue.
+                "-n", f"{settings.TASK_NAMESPACE}@%h"]
     return [sys.executable, "-m", "dramatiq", "lk_platform.dramatiq_app", "--processes",
             "1", "--threads", "4"]
 

@@ -18,7 +18,17 @@ def resident(number: str, *, email: str = "", phone: str = "+79990000000",
     if registered:
         user = User.objects.create_user(username=number, email=email or f"{number}@mail.test",
                                         password="x-password-123", kind=UserKind.RESIDENT)
+        link_resident(user, account)
     return account, user
+
+
+def link_resident(user: User, account: Account) -> None:
+    """What registration does: the account's one resident login (lk_core.identity)."""
+    from lk_core.identity.models import Resident, ResidentAccount
+
+    resident = Resident.objects.create(user=user, current_account=account,
+                                       registered_via="amount")
+    ResidentAccount.objects.create(resident=resident, account=account, method="amount")
 
 
 def invoice(account: Account, *, period: date = date(2026, 10, 1),

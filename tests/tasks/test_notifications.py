@@ -23,6 +23,7 @@ from lk_core.notifications.models import (
     NotificationPreference,
     Status,
 )
+from tests.conftest import staff_login
 from tests.tasks.conftest import tasks_setting
 from tests.tasks.factories import invoice, notification_settings, resident
 
@@ -383,10 +384,7 @@ def test_failures_are_visible_to_staff_and_can_be_retried(
     failing_gateway.error = PermanentDeliveryError("number blocked")
     with in_schema(utility_a):
         row = _sms_row(django_capture_on_commit_callbacks, "S-1")
-        from lk_core.users.models import User
-
-        staff = User.objects.get(username="admin@alpha.test")
-        client_a.force_login(staff)  # last_login is written in alpha's schema
+    staff_login(client_a, utility_a, "admin@alpha.test")
     page = client_a.get("/staff/notifications/notification/?status__exact=failed")
     assert page.status_code == 200 and b"number blocked" in page.content
     settings.SMS_GATEWAYS = {**settings.SMS_GATEWAYS,
@@ -413,3 +411,59 @@ def test_built_in_texts_are_russian_by_default_and_english_on_request(
     assert "Отписаться" in russian.alternatives[0][0]
     assert english.subject == "Your invoice for 10.2026 is ready"
     assert "Unsubscribe" in english.alternatives[0][0]
+
+
+def test_two_periods_of_one_account_in_one_import_get_their_own_amounts(
+        in_tenant_a, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    account, _user = resident("P-1")
+    ids = [invoice(account, period=date(2026, 9, 1), amount_due="11.00").pk,
+           invoice(account, period=date(2026, 10, 1), amount_due="22.00").pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invoices_available_notify(invoice_ids=ids, batch_key="two") == 2
+    bodies = sorted(message.subject + message.body for message in mail.outbox)
+    assert "09.2026" in bodies[0] and "11.00" in bodies[0]
+    assert "10.2026" in bodies[1] and "22.00" in bodies[1]
+
+
+def test_reading_window_reminders_go_to_accounts_with_meters_in_service(
+        in_tenant_a, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    from lk_core.billing.models import Service
+    from lk_core.meters.models import Meter
+
+    water = Service.objects.create(code="CW", name="Cold water")
+    metered, _u = resident("M-1")
+    removed, _v = resident("M-2")  # the other resident's meter was removed
+    resident("M-3")  # no meter at all
+    Meter.objects.create(meter_id="m1", account=metered, service=water, serial_number="1")
+    Meter.objects.create(meter_id="m2", account=removed, service=water, serial_number="2",
+                         removed_on=date(2026, 1, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES,
+                                              closes_on=date(2026, 11, 25)) == 1
+        assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES,
+                                              closes_on=date(2026, 11, 25)) == 0
+    [message] = mail.outbox
+    assert message.to == ["M-1@mail.test"] and "25.11.2026" in message.body
+    with pytest.raises(ValueError):
+        services.reading_window_notify(kind=Kind.DEBT_REMINDER, closes_on=date(2026, 11, 25))
+
+
+def test_payment_received_once_per_payment(in_tenant_a, django_capture_on_commit_callbacks):
+    from datetime import date
+    from decimal import Decimal
+
+    from lk_core.billing.models import Payment
+
+    account, _user = resident("PAY-1")
+    payment = Payment.objects.create(external_id="bank-77", account=account,
+                                     paid_on=date(2026, 11, 20), amount=Decimal("1500.50"),
+                                     channel="bank")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(services.payment_received_notify(payment=payment)) == 1
+        assert services.payment_received_notify(payment=payment) == []
+    assert len(mail.outbox) == 1 and "1500.50" in mail.outbox[0].body
+    assert "20.11.2026" in mail.outbox[0].body

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import override_settings
 
 from lk_platform.scheduler import PeriodicJob, registered_jobs, scheduler_tick
+from tests.conftest import staff_login
 from tests.tasks import probe_tasks
 from tests.tasks.conftest import REDIS_URL, tasks_setting
 
@@ -93,12 +94,8 @@ def test_fan_out_through_a_real_worker(engine, utility_a, utility_b, in_schema,
     assert wait_for(lambda: _ticks() == ["u_alpha", "u_beta"], timeout=60)
 
 
-def test_staff_console_pages_for_texts_and_settings(utility_a, client_a, in_schema):
-    from lk_core.users.models import User
-
-    with in_schema(utility_a):
-        staff = User.objects.get(username="admin@alpha.test")
-        client_a.force_login(staff)  # last_login is written in alpha's schema
+def test_staff_console_pages_for_texts_and_settings(utility_a, client_a):
+    staff_login(client_a, utility_a, "admin@alpha.test")
     for path in ("/staff/notifications/messagetemplate/add/",
                  "/staff/notifications/notificationsettings/add/",
                  "/staff/notifications/notification/"):

@@ -181,3 +181,12 @@ def test_immediate_engine_refuses_public_too(db):
     connection.set_schema_to_public()
     with pytest.raises(TenantContextError):
         probe_tasks.record_schema.enqueue(_token())
+
+
+def test_a_missing_broker_fails_the_task_tests_instead_of_skipping_them():
+    """What the worker fixtures do when Redis/RabbitMQ is absent (CI=true or not)."""
+    from tests.tasks.conftest import broker_reachable
+
+    with pytest.raises(RuntimeError, match="unreachable"):
+        broker_reachable("redis://127.0.0.1:9/0")
+    broker_reachable(REDIS_URL)  # and the real one is there
