@@ -1,5 +1,5 @@
-"""Notification preferences (consent per channel, kinds turned off): the notifications
-app's own service, as its settings page uses it."""
+"""Which notification kinds the resident turned off (the notifications app's service). The
+channels themselves are consent, recorded with time and IP by identity: PUT /settings/."""
 
 from __future__ import annotations
 
@@ -23,14 +23,14 @@ class KindSerializer(serializers.Serializer):
 
 
 class PreferenceSerializer(serializers.Serializer):
-    email_enabled = serializers.BooleanField()
-    sms_enabled = serializers.BooleanField(help_text="Consent to SMS notices.")
     muted_kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=MUTABLE_KINDS), max_length=len(MUTABLE_KINDS),
         help_text="Kinds the resident turned off (essential security messages always go).")
 
 
 class PreferenceOutSerializer(PreferenceSerializer):
+    email_enabled = serializers.BooleanField(help_text="Change with PUT /settings/.")
+    sms_enabled = serializers.BooleanField(help_text="Change with PUT /settings/.")
     kinds = KindSerializer(many=True, help_text="Every kind that can be turned off.")
 
 
@@ -49,16 +49,17 @@ def _out(preference: NotificationPreference) -> dict:
 
 class NotificationPreferenceView(ResidentAPIView):
     @extend_schema(tags=["settings"], responses={200: PreferenceOutSerializer},
-                   summary="Notification channels and kinds")
+                   summary="Notification channels (as consented) and kinds")
     def get(self, request):
         return Response(PreferenceOutSerializer(_out(_preference(request.user))).data)
 
     @extend_schema(tags=["settings"], request=PreferenceSerializer,
                    responses={200: PreferenceOutSerializer},
-                   summary="Change notification channels and kinds")
+                   summary="Turn notification kinds off or on")
     def put(self, request):
         data = valid_data(PreferenceSerializer, request)
-        preference = preference_update(user=request.user, email_enabled=data["email_enabled"],
-                                       sms_enabled=data["sms_enabled"],
+        current = _preference(request.user)  # channels stay as consented
+        preference = preference_update(user=request.user, email_enabled=current.email_enabled,
+                                       sms_enabled=current.sms_enabled,
                                        muted_kinds=list(data["muted_kinds"]))
         return Response(PreferenceOutSerializer(_out(preference)).data)

@@ -238,28 +238,32 @@ def test_identity_endpoints_need_a_resident_token(utility_a, utility_b, alice, c
         assert api_client(utility_a, token_b).get(path).status_code == 401
 
 
-def test_notification_preferences_use_the_notifications_service(utility_a, in_schema, alice,
-                                                                bob):
+def test_notification_kinds_use_the_notifications_service(utility_a, in_schema, alice, bob):
     client = api_client(utility_a, sign_in(utility_a, "100000001")["access"])
     shown = client.get("/api/v1/settings/notifications/").json()
+    # Alice consented to e-mail (not SMS) at registration.
     assert (shown["email_enabled"], shown["sms_enabled"], shown["muted_kinds"]) == (
         True, False, [])
     kinds = {row["kind"] for row in shown["kinds"]}
     assert "debt_reminder" in kinds and "password_reset" not in kinds  # essential
     changed = client.put("/api/v1/settings/notifications/",
-                         {"email_enabled": True, "sms_enabled": True,
-                          "muted_kinds": ["debt_reminder"]}, format="json")
+                         {"muted_kinds": ["debt_reminder"], "sms_enabled": True},
+                         format="json")
     assert changed.status_code == 200
     assert changed.json()["muted_kinds"] == ["debt_reminder"]
+    assert changed.json()["sms_enabled"] is False  # consent changes only via /settings/
     refused = client.put("/api/v1/settings/notifications/",
-                         {"email_enabled": True, "sms_enabled": True,
-                          "muted_kinds": ["password_reset", "nonsense"]}, format="json")
+                         {"muted_kinds": ["password_reset", "nonsense"]}, format="json")
     assert refused.status_code == 400 and set(refused.json()["fields"]) == {
         "muted_kinds.0", "muted_kinds.1"}
+    assert client.put("/api/v1/settings/", {"email_notices": True, "sms_notices": True},
+                      format="json").status_code == 200
+    after = client.get("/api/v1/settings/notifications/").json()
+    assert (after["sms_enabled"], after["muted_kinds"]) == (True, ["debt_reminder"])
     with in_schema(utility_a):
         from lk_core.notifications.models import NotificationPreference
 
         mine = NotificationPreference.objects.get(user=alice)
         assert (mine.sms_enabled, mine.muted_kinds) == (True, ["debt_reminder"])
         bobs = NotificationPreference.objects.filter(user=bob).first()
-        assert bobs is None or (bobs.sms_enabled, bobs.muted_kinds) != (True, ["debt_reminder"])
+        assert bobs is None or bobs.muted_kinds == []
