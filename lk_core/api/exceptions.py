@@ -49,7 +49,7 @@ def api_exception_handler(exc, context):
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # a bug: Django's 500 handler answers (api_server_error below)
+        return None  # a bug: Django's 500 handler answers (server_error below)
     response.data = _body_for(exc, response.status_code)
     return response
 
@@ -82,9 +82,6 @@ def _validation_body(exc: exceptions.ValidationError, status: int) -> dict:
         code = str(codes[NON_FIELD][0])
     elif isinstance(codes, list) and codes:
         code = str(codes[0])
-    if isinstance(exc.detail, list) and not general:
-        general = [str(item) for item in exc.detail]
-        fields = {}
     message = general[0] if general else _("Please correct the errors in the fields.")
     if general and fields:
         fields[NON_FIELD] = general

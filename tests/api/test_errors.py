@@ -63,10 +63,11 @@ def test_validation_errors_list_every_field_in_the_request_language(utility_a):
 
 
 def test_wrong_type_of_body_is_400_not_500(utility_a):
-    response = api_client(utility_a).post("/api/v1/auth/token/", data="[1, 2]",
-                                          content_type="application/json")
+    response = api_client(utility_a, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/api/v1/auth/token/", data="[1, 2]", content_type="application/json")
     body = _error(response, 400, "invalid")
-    assert "non_field_errors" not in body["fields"] or body["fields"]["non_field_errors"]
+    assert body["message"] == "Invalid data. Expected a dictionary, but got list."
+    assert body["fields"] == {}
 
 
 def test_unsupported_media_type_is_415(utility_a):
@@ -142,3 +143,16 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(tight_auth_ra
         assert _bad_login(utility_a, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code == 400
     response = _bad_login(utility_a, HTTP_X_FORWARDED_FOR="203.0.113.99")
     assert response.status_code == 429
+
+
+def test_even_a_bug_answers_in_the_error_shape(utility_a, monkeypatch):
+    from lk_core.api.views import UtilityBrandingView
+
+    def broken(self, request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(UtilityBrandingView, "get", broken)
+    client = api_client(utility_a, HTTP_ACCEPT_LANGUAGE="en")
+    client.raise_request_exception = False
+    body = _error(client.get("/api/v1/utility/"), 500, "server_error")
+    assert body["message"] == "Something went wrong on our side. Please try again later."
