@@ -15,13 +15,15 @@ from tenants.services import public_utility_get
 # Paths a resident may still POST to while the portal is read-only.
 MAINTENANCE_WRITABLE_PREFIXES = ("/login/", "/logout/", "/i18n/", "/staff/",
                                  "/password/change/", "/rules/accept/",  # gates to get in
+                                 "/payments/webhooks/",  # money already taken is recorded
                                  # the app's sign-in and the same gates
                                  "/api/v1/auth/token/", "/api/v1/auth/refresh/",
                                  "/api/v1/auth/logout/", "/api/v1/auth/password/change/",
                                  "/api/v1/rules/acceptance/")
 # Paths that stay open while a utility is suspended: its staff can still get their data.
 SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/",
-                           "/password/change/")  # staff may be made to change it first
+                           "/password/change/",  # staff may be made to change it first
+                           "/payments/webhooks/")  # acquirers report earlier payments
 
 
 class UtilityMiddleware(TenantMainMiddleware):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lk_core.api import auth_views, identity_views, notification_views, views
+from lk_core.api import auth_views, identity_views, notification_views, payment_views, views
 
 app_name = "api"
 urlpatterns = [
@@ -30,4 +30,8 @@ urlpatterns = [
     path("settings/email/", identity_views.EmailChangeView.as_view(), name="email-change"),
     path("settings/notifications/", notification_views.NotificationPreferenceView.as_view(),
          name="notification-preferences"),
+    # payments
+    path("payments/", payment_views.PaymentListView.as_view(), name="payments"),
+    path("payments/<uuid:public_id>/", payment_views.PaymentDetailView.as_view(),
+         name="payment"),
 ]

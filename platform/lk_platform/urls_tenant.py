@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/", include("lk_core.api.urls_docs")),
     path("", include("lk_core.identity.urls")),
     path("notifications/", include("lk_core.notifications.urls")),
+    path("payments/", include("lk_core.payments.urls")),
+    path("payments/sandbox/", include("integrations.payments.sandbox_urls")),
     path("", include("lk_core.portal.urls")),
 ]
 
