@@ -368,6 +368,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RegistrationMethodEnum": "lk_core.identity.models.RegistrationMethod",
+        "PaymentMethodEnum": "lk_core.payments.models.PaymentMethod",
+    },
 }
 
 # --- logging: every line names its tenant -----------------------------------------------
