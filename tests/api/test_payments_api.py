@@ -81,3 +81,22 @@ def test_bob_cannot_pay_for_or_see_alices_payments(utility_a, utility_b, in_sche
     assert bobs.get("/api/v1/payments/").json() == []
     other_tenant = api_client(utility_b, sign_in(utility_b, "100000001")["access"])
     assert other_tenant.get(f"/api/v1/payments/{payment['id']}/").status_code == 404
+
+
+def test_the_app_and_the_history_page_show_the_same_payments(utility_a, in_schema, sandbox,
+                                                             alice, alice_account, client_a):
+    from django.utils.formats import number_format
+
+    from tests.identity.helpers import log_in
+
+    client = api_client(utility_a, sign_in(utility_a, "100000001")["access"])
+    for amount in ("100.00", "1234.56"):
+        client.post("/api/v1/payments/", {"account_id": alice_account.pk, "amount": amount},
+                    format="json")
+    app = client.get("/api/v1/payments/").json()
+    assert log_in(client_a, "100000001").status_code == 302
+    page = client_a.get("/payments/history/").content.decode()
+    for payment in app:
+        assert number_format(Decimal(payment["amount"]), 2) in page
+        assert payment["status_display"] in page
+    assert [p["amount"] for p in app] == ["1234.56", "100.00"]  # newest first, as listed
