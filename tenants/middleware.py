@@ -15,7 +15,11 @@ from tenants.services import public_utility_get
 # Paths a resident may still POST to while the portal is read-only.
 MAINTENANCE_WRITABLE_PREFIXES = ("/login/", "/logout/", "/i18n/", "/staff/",
                                  "/password/change/", "/rules/accept/",  # gates to get in
-                                 "/payments/webhooks/")  # money already taken is recorded
+                                 "/payments/webhooks/",  # money already taken is recorded
+                                 # the app's sign-in and the same gates
+                                 "/api/v1/auth/token/", "/api/v1/auth/refresh/",
+                                 "/api/v1/auth/logout/", "/api/v1/auth/password/change/",
+                                 "/api/v1/rules/acceptance/")
 # Paths that stay open while a utility is suspended: its staff can still get their data.
 SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/",
                            "/password/change/",  # staff may be made to change it first
@@ -69,8 +73,9 @@ class LifecycleMiddleware:
     def _refuse(request, utility, code: str, title: str) -> HttpResponse:
         message = utility.state_message
         if request.path.startswith("/api/"):
-            response = JsonResponse({"code": code, "detail": title, "message": message},
-                                    status=503)
+            # The API's error shape (lk_core.api.exceptions), plus the utility's own words.
+            response = JsonResponse({"status": 503, "code": code, "message": title,
+                                     "fields": {}, "utility_message": message}, status=503)
         else:
             html = render_to_string(f"tenants/{code}.html",
                                     {"title": title, "message": message}, request=request)

@@ -1,8 +1,37 @@
 from django.urls import path
 
-from lk_core.api import views
+from lk_core.api import auth_views, identity_views, notification_views, payment_views, views
 
 app_name = "api"
 urlpatterns = [
     path("utility/", views.UtilityBrandingView.as_view(), name="utility"),
+    # signing in, devices
+    path("auth/token/", auth_views.TokenView.as_view(), name="token"),
+    path("auth/refresh/", auth_views.RefreshView.as_view(), name="refresh"),
+    path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("auth/sessions/", auth_views.DeviceSessionListView.as_view(), name="sessions"),
+    path("auth/sessions/<int:session_id>/", auth_views.DeviceSessionDetailView.as_view(),
+         name="session"),
+    # registration and passwords
+    path("auth/password/reset/", identity_views.PasswordResetView.as_view(),
+         name="password-reset"),
+    path("auth/password/set/", identity_views.PasswordSetView.as_view(), name="password-set"),
+    path("auth/password/change/", identity_views.PasswordChangeView.as_view(),
+         name="password-change"),
+    path("register/", identity_views.RegistrationView.as_view(), name="register"),
+    # linked accounts, rules, settings
+    path("accounts/", identity_views.AccountListView.as_view(), name="accounts"),
+    path("accounts/switch/", identity_views.AccountSwitchView.as_view(), name="account-switch"),
+    path("accounts/link/", identity_views.AccountLinkView.as_view(), name="account-link"),
+    path("rules/", identity_views.RulesView.as_view(), name="rules"),
+    path("rules/acceptance/", identity_views.RulesAcceptanceView.as_view(),
+         name="rules-acceptance"),
+    path("settings/", identity_views.SettingsView.as_view(), name="settings"),
+    path("settings/email/", identity_views.EmailChangeView.as_view(), name="email-change"),
+    path("settings/notifications/", notification_views.NotificationPreferenceView.as_view(),
+         name="notification-preferences"),
+    # payments
+    path("payments/", payment_views.PaymentListView.as_view(), name="payments"),
+    path("payments/<uuid:public_id>/", payment_views.PaymentDetailView.as_view(),
+         name="payment"),
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from lk_core.api.base import PublicAPIView
 
 
 class UtilityBrandingSerializer(serializers.Serializer):
@@ -26,11 +27,10 @@ class UtilityBrandingSerializer(serializers.Serializer):
     office_hours = serializers.CharField()
 
 
-class UtilityBrandingView(APIView):
+class UtilityBrandingView(PublicAPIView):
     """The utility's public branding and settings, for theming the mobile app."""
 
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
+    @extend_schema(tags=["utility"], responses={200: UtilityBrandingSerializer},
+                   summary="The utility's branding and contacts (no token needed)")
     def get(self, request):
         return Response(UtilityBrandingSerializer(request.tenant).data)

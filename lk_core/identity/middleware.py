@@ -51,7 +51,9 @@ def _rules_ok(request: HttpRequest, user) -> bool:
 
 def _refuse(request: HttpRequest, url_name: str, code: str, detail: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": code, "detail": detail}, status=403)
+        # The API's error shape (docs/api.md).
+        return JsonResponse({"status": 403, "code": code, "message": detail, "fields": {}},
+                            status=403)
     target = reverse(url_name)
     if request.method == "GET" and request.path != "/":
         target += "?" + urlencode({"next": request.get_full_path()})

@@ -107,6 +107,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served by the platform, no CDN
     "lk_platform",
     "themes",
     "django_tasks",
@@ -127,6 +129,8 @@ TENANT_APPS = [
     "lk_core.payments",
     "integrations.payments",
     "lk_core.staff",
+    "lk_core.devices",
+    "lk_core.api",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -334,6 +338,41 @@ CONTENT_SECURITY_POLICY = (
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the mobile app needs nothing else, and HTML pages would need inline script.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # The resident API's views (lk_core.api.base) set its error shape, pagination and
+    # throttles themselves, so other DRF APIs (the billing integration) keep their own.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("API_THROTTLE_AUTH", "20/min"),    # sign-in, refresh, registration
+        "read": env("API_THROTTLE_READ", "300/min"),
+        "write": env("API_THROTTLE_WRITE", "60/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "lk_core.api.schema.ApiAutoSchema",
+    # Throttles key anonymous callers by REMOTE_ADDR, which ProxiedClientAddressMiddleware
+    # has already set from trusted proxies; DRF's own X-Forwarded-For reading is forgeable.
+    "NUM_PROXIES": 0,
+}
+# Mobile app tokens (lk_core.devices): a short-lived access token, a long refresh token.
+# Ending a resident's sessions (password change/reset, blocking) ends their devices too.
+IDENTITY_SESSION_END_HOOKS = ["lk_core.devices.services.device_sessions_end_hook"]
+API_ACCESS_TOKEN_SECONDS = int(env("API_ACCESS_TOKEN_SECONDS", "900") or 900)
+API_REFRESH_TOKEN_SECONDS = int(env("API_REFRESH_TOKEN_SECONDS", str(60 * 60 * 24 * 30)) or 0)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LK resident API",
+    "DESCRIPTION": "REST API of a utility's personal account for the mobile app. "
+                   "See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["lk_core.api.schema.resident_api_only"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RegistrationMethodEnum": "lk_core.identity.models.RegistrationMethod",
+        "PaymentMethodEnum": "lk_core.payments.models.PaymentMethod",
+    },
 }
 
 # --- logging: every line names its tenant -----------------------------------------------

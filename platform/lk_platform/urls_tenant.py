@@ -12,9 +12,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/integration/", include("integrations.billing.urls")),
     path("api/v1/", include("lk_core.api.urls")),
+    path("api/", include("lk_core.api.urls_docs")),
     path("", include("lk_core.identity.urls")),
     path("notifications/", include("lk_core.notifications.urls")),
     path("payments/", include("lk_core.payments.urls")),
     path("payments/sandbox/", include("integrations.payments.sandbox_urls")),
     path("", include("lk_core.portal.urls")),
 ]
+
+handler500 = "lk_core.api.exceptions.server_error"  # JSON error shape under /api/

@@ -36,8 +36,10 @@ def test_maintenance_api_reads_work_writes_get_a_clear_status(utility_a, client_
     assert client_a.get("/api/v1/utility/").json()["state"] == "maintenance"
     response = client_a.post("/api/v1/utility/", {})
     assert response.status_code == 503
-    assert response.json() == {"code": "maintenance", "detail": response.json()["detail"],
-                               "message": "До 14:00"}
+    assert response.json() == {"status": 503, "code": "maintenance",
+                               "message": response.json()["message"], "fields": {},
+                               "utility_message": "До 14:00"}
+    assert "изменения сейчас не принимаются" in response.json()["message"]
     assert response["Retry-After"]
 
 
@@ -48,7 +50,7 @@ def test_suspended_closes_portal_and_api_with_message(utility_a, client_a):
     assert "Договор с платформой приостановлен" in page.content.decode()
     api = client_a.get("/api/v1/utility/")
     assert api.status_code == 503 and api.json()["code"] == "suspended"
-    assert api.json()["message"] == "Договор с платформой приостановлен"
+    assert api.json()["utility_message"] == "Договор с платформой приостановлен"
     # Staff can still reach their console (login page) to take their data out.
     assert client_a.get("/staff/login/").status_code == 200
     # Health checks are not a tenant's business.
