@@ -116,6 +116,7 @@ TENANT_APPS = [
     "lk_core.billing",
     "lk_core.meters",
     "lk_core.portal",
+    "lk_core.appeals",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
