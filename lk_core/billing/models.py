@@ -5,6 +5,7 @@ stored as the first day of the month."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -129,3 +130,137 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+# --- exchange with the billing system ---------------------------------------------------
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SUCCEEDED = "succeeded", _("Applied")
+    DRY_RUN = "dry_run", _("Checked (dry run)")
+    REJECTED = "rejected", _("Rejected: problems in the package")
+    REFUSED = "refused", _("Refused: another import is running")
+    FAILED = "failed", _("Failed")
+
+
+class ImportRun(models.Model):
+    """One attempt to import a billing package, whatever adapter brought it in."""
+
+    source = models.CharField(_("source"), max_length=20)  # cli / upload / push / pull
+    source_detail = models.CharField(_("source detail"), max_length=500, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    started_by_label = models.CharField(_("started by"), max_length=200, blank=True)
+    package = models.FileField(_("package"), upload_to="billing/packages/", blank=True)
+    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    counts = models.JSONField(_("counts per file"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("billing import")
+        verbose_name_plural = _("billing imports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["checksum", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.source} {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class ExportKind(models.TextChoices):
+    INCREMENTAL = "incremental", _("New rows since the last export")
+    RANGE = "range", _("Re-export of a range")
+
+
+class ExportRun(models.Model):
+    """An lk-export/1 package. Incremental runs chain: each starts at the previous one's
+    `until` (the watermark), so every row goes out exactly once; range runs re-send an
+    interval on request and do not move the watermark."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=ExportKind.choices)
+    since = models.DateTimeField(_("from (exclusive)"), null=True, blank=True)
+    until = models.DateTimeField(_("to (inclusive)"))
+    started_by_label = models.CharField(_("started by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    counts = models.JSONField(_("counts per file"), default=dict, blank=True)
+    checksum = models.CharField(_("checksum (SHA-256)"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("billing export")
+        verbose_name_plural = _("billing exports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.until:%Y-%m-%d %H:%M}"
+
+
+class ContactChange(models.Model):
+    """A contact or consent change a resident made in the portal, queued for the billing
+    system. The resident settings feature writes these rows; the export reads them."""
+
+    account_number = models.CharField(_("account number"), max_length=32)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    paperless = models.BooleanField(_("paperless receipts"), default=False)
+    consent_email = models.BooleanField(_("consent to e-mail"), default=False)
+    consent_sms = models.BooleanField(_("consent to SMS"), default=False)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("contact change")
+        verbose_name_plural = _("contact changes")
+        ordering = ["-changed_at"]
+        indexes = [models.Index(fields=["changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class IntegrationKey(models.Model):
+    """The tenant's key for the integration API. Only a SHA-256 of the key is stored; the
+    short prefix lets staff tell keys apart and lets the API find the row."""
+
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("integration key")
+        verbose_name_plural = _("integration keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class PullSource(models.Model):
+    """Where the scheduled pull fetches this tenant's billing package from."""
+
+    url = models.URLField(_("package URL"), max_length=1000)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    auth_header = models.CharField(_("Authorization header"), max_length=500, blank=True)
+    last_etag = models.CharField(max_length=200, blank=True)
+    last_checksum = models.CharField(max_length=64, blank=True)
+    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
+    last_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+
+    class Meta:
+        verbose_name = _("billing pull source")
+        verbose_name_plural = _("billing pull sources")
+
+    def __str__(self) -> str:
+        return self.url

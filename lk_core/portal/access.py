@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest
 
 from lk_core.appeals.models import Appeal, AppealAttachment
 from lk_core.billing.models import Account, Invoice
+from lk_core.identity.models import Resident
+from lk_core.identity.selectors import resident_current_account, resident_for_request
 from lk_core.meters.models import Meter
 from lk_core.users.models import UserKind
 
@@ -21,22 +23,24 @@ from lk_core.users.models import UserKind
 @dataclass(frozen=True)
 class PortalResident:
     user: object
-    account: Account | None  # the current account; None when none is linked yet
+    resident: Resident | None  # the identity record; None for a login without one
+    account: Account | None  # the current account; None when none is linked
+
+    @property
+    def pk(self) -> int:
+        return self.user.pk
 
 
 def current_account(request: HttpRequest) -> Account | None:
-    """The account the resident is looking at.
-
-    Residents log in with their account number as the username; until the identity app
-    links users to several accounts, that number names the account."""
-    user = request.user
-    if not user.is_authenticated or user.kind != UserKind.RESIDENT:
-        return None
-    return Account.objects.filter(number=user.username).first()
+    """The account the resident is looking at (identity's current account)."""
+    resident = resident_for_request(request)
+    return resident_current_account(resident=resident) if resident else None
 
 
-def resident_for_request(request: HttpRequest) -> PortalResident:
-    return PortalResident(user=request.user, account=current_account(request))
+def portal_resident(request: HttpRequest) -> PortalResident:
+    resident = resident_for_request(request)
+    account = resident_current_account(resident=resident) if resident else None
+    return PortalResident(user=request.user, resident=resident, account=account)
 
 
 def resident_required(view):
@@ -47,7 +51,7 @@ def resident_required(view):
         user = request.user
         if not user.is_authenticated or user.kind != UserKind.RESIDENT:
             return redirect_to_login(request.get_full_path())
-        request.resident = resident_for_request(request)
+        request.resident = portal_resident(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -15,6 +15,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from lk_core.billing.models import Account
+from lk_core.identity.models import RegistrationMethod
+from lk_core.identity.proofs import receipt_code_for
+from lk_core.identity.selectors import identity_settings_get
 from lk_core.receipts.qr import gost_payload, qr_png_data_uri
 from lk_core.receipts.selectors import ReceiptData, receipt_data
 
@@ -26,9 +29,11 @@ def _fonts() -> FontConfiguration:
 
 
 def registration_code(account: Account) -> str | None:
-    """The code printed for residents to register with, when the tenant uses that method
-    (provided by the identity app once it is installed)."""
-    return None
+    """The code residents register with, printed when the tenant uses that method."""
+    config = identity_settings_get()
+    if config.registration_method != RegistrationMethod.RECEIPT_CODE:
+        return None
+    return receipt_code_for(account, secret=config.receipt_code_secret)
 
 
 def receipt_html(*, data: ReceiptData, utility) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from lk_core.billing.models import ImportRun
+from lk_core.billing.services import billing_package_import
 from lk_core.users.models import User, UserKind
 from lk_core.users.services import operator_user_create
 from tenants.models import Utility
@@ -100,6 +102,23 @@ def demo_operator_ensure() -> User:
                                             password=DEMO_OPERATOR_PASSWORD)
 
 
+def demo_billing_ensure(utility: Utility, spec: DemoUtility, created: bool) -> ImportRun | None:
+    """Load the utility's sample billing package once: when the utility is new or has never
+    imported anything, so running the demo twice changes nothing."""
+    from django_tenants.utils import schema_context
+
+    with schema_context(utility.schema_name):
+        if not created and ImportRun.objects.exists():
+            return None
+        return billing_package_import(package_path=samples_dir() / spec.sample, source="demo",
+                                      started_by_label="demo_setup")
+
+
 def demo_seed() -> list[tuple[Utility, bool]]:
     demo_operator_ensure()
-    return [demo_utility_ensure(spec) for spec in DEMO_UTILITIES]
+    results = []
+    for spec in DEMO_UTILITIES:
+        utility, created = demo_utility_ensure(spec)
+        demo_billing_ensure(utility, spec, created)
+        results.append((utility, created))
+    return results

@@ -60,6 +60,8 @@ if not SECRET_KEY:
 # Keyed hashes of identity proofs (passport numbers) use their own secret, so rotating
 # SECRET_KEY (sessions, signing) does not invalidate every imported passport hash.
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY") or SECRET_KEY
+# Billing export windows end this many seconds before "now" (see docs/exchange-format.md).
+BILLING_EXPORT_SETTLE_SECONDS = int(env("BILLING_EXPORT_SETTLE_SECONDS", "5") or 0)
 
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", "localhost")
 PLATFORM_NAME = env("PLATFORM_NAME", "ЛК ЖКХ")
@@ -116,6 +118,8 @@ TENANT_APPS = [
     "lk_core.billing",
     "lk_core.meters",
     "lk_core.portal",
+    "lk_core.identity",
+    "integrations.billing",
     "lk_core.appeals",
     "lk_core.receipts",
 ]
@@ -132,6 +136,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lk_core.identity.middleware.IdentityGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.LifecycleMiddleware",
@@ -173,6 +178,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"  # a path: it must resolve on the platform host and on utility hosts
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "lk_core.identity.backends.AccountNumberBackend",  # residents: account number + password
+]
 
 # --- i18n, time -------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

@@ -10,5 +10,6 @@ urlpatterns = [
     path("staff/", staff_console.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("lk_core.api.urls")),
+    path("", include("lk_core.identity.urls")),
     path("", include("lk_core.portal.urls")),
 ]

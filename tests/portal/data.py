@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from lk_core.billing.models import Account, ChargeLine, Invoice, Payment, Service
+from lk_core.identity.models import Resident, ResidentAccount
 from lk_core.meters.models import Meter, Reading
 from lk_core.portal.selectors import month_add
 from lk_core.users.models import User, UserKind
@@ -24,9 +25,13 @@ def services() -> list[Service]:
 
 def resident(number: str, *, address: str = "г. Энск, ул. Ленина, д. 1, кв. 1",
              holder: str = "Иванов Иван Иванович") -> tuple[User, Account]:
+    """A registered resident with one linked account (the identity app's records)."""
     account = Account.objects.create(number=number, address=address, holder_name=holder)
-    user = User.objects.create_user(username=number, password=PASSWORD, kind=UserKind.RESIDENT,
-                                    email=f"{number}@example.org")
+    user = User.objects.create_user(username=f"r-{number}", password=PASSWORD,
+                                    kind=UserKind.RESIDENT, email=f"{number}@example.org")
+    resident_row = Resident.objects.create(user=user, current_account=account,
+                                           registered_via="amount")
+    ResidentAccount.objects.create(resident=resident_row, account=account, method="amount")
     return user, account
 
 

@@ -126,3 +126,17 @@ def test_other_resident_figures_never_appear(receipt_account, payee_a, tmp_path)
 def test_other_tenant_has_no_such_account(receipt_account, utility_b, in_schema):
     with in_schema(utility_b), pytest.raises(Http404):
         receipt_render(account=receipt_account, period=PERIOD, utility=utility_b)
+
+
+def test_registration_code_printed_only_with_that_method(receipt_account, payee_a, tmp_path):
+    from lk_core.identity.models import IdentitySettings
+    from lk_core.identity.proofs import receipt_code_for
+
+    code = receipt_code_for(receipt_account)
+    text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
+                    tmp_path)
+    assert code not in text and "Код для регистрации" not in text
+    IdentitySettings.objects.filter(pk=1).update(registration_method="receipt_code")
+    text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
+                    tmp_path)
+    assert f"Код для регистрации в личном кабинете: {code}" in text

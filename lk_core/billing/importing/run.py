@@ -1,0 +1,96 @@
+"""The import of one opened package inside one transaction: stage, check, apply."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from lk_core.billing.importing import apply, checks, staging
+from lk_core.billing.importing.lock import import_lock_acquire
+from lk_core.billing.importing.package import MANIFEST, Package
+from lk_core.billing.importing.problems import Problems
+from lk_core.billing.importing.progress import ImportProgress
+from lk_core.billing.importing.spec import FILES
+
+
+@dataclass
+class Outcome:
+    problems: Problems = field(default_factory=Problems)
+    counts: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    ignored_files: list = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return self.problems.total > 0
+
+
+class _Rollback(Exception):
+    """Leave the transaction without applying anything (rejected package or dry run)."""
+
+
+def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
+                   progress: ImportProgress) -> Outcome:
+    outcome = Outcome()
+    present = {spec.name for spec in FILES if spec.name in package.names}
+    outcome.ignored_files = sorted(package.names - present - {MANIFEST})
+    progress.start(total_bytes=sum(package.size(name) for name in present))
+    try:
+        with transaction.atomic():
+            _timed(outcome, "lock", lambda: import_lock_acquire(wait_seconds=wait_seconds))
+            _timed(outcome, "stage", lambda: _stage(package, present, outcome, progress))
+            progress.phase("check")
+            _timed(outcome, "check", lambda: _check(outcome.problems))
+            if outcome.rejected:
+                raise _Rollback
+            progress.phase("apply")
+            outcome.counts = _timed(outcome, "apply", lambda: apply.package_apply(present))
+            _drop_temporary()
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    progress.finish()
+    return outcome
+
+
+def _timed(outcome: Outcome, name: str, step):
+    started = time.monotonic()
+    result = step()
+    outcome.timings[name] = round(time.monotonic() - started, 3)
+    return result
+
+
+def _stage(package: Package, present: set[str], outcome: Outcome,
+           progress: ImportProgress) -> None:
+    for spec in FILES:
+        if spec.name in present:
+            progress.phase(spec.name)
+            outcome.rows[spec.name] = staging.staging_load(
+                package=package, spec=spec, problems=outcome.problems,
+                progress=progress.advance)
+        else:
+            staging.staging_create(spec)
+    with connection.cursor() as cursor:
+        for spec in FILES:
+            cursor.execute(f"ANALYZE {spec.table}")
+
+
+def _check(problems: Problems) -> None:
+    checks.problems_table_create()
+    for spec in FILES:
+        checks.check_formats(spec)
+        checks.check_duplicates(spec)
+        checks.check_references(spec)
+    checks.check_identities()
+    checks.problems_collect(problems)
+
+
+def _drop_temporary() -> None:
+    with connection.cursor() as cursor:
+        for table in [*(spec.table for spec in FILES), apply.CHARGES_SOURCE,
+                      checks.PROBLEMS_TABLE]:
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")

@@ -1,0 +1,166 @@
+"""Writes of the billing app: importing lk-billing/1 packages and recording the runs.
+
+Every adapter (CLI, staff upload, push API, scheduled pull) calls `import_run_create` and
+then `import_run_execute`; the latter is the one call a background task will wrap."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lk_core.billing.exporting import export_package_write
+from lk_core.billing.importing.lock import ImportBusy
+from lk_core.billing.importing.package import Package, PackageError, package_checksum
+from lk_core.billing.importing.progress import ImportProgress
+from lk_core.billing.importing.run import Outcome, package_import
+from lk_core.billing.models import (
+    ContactChange,
+    ExportKind,
+    ExportRun,
+    ImportRun,
+    ImportStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def import_run_create(*, source: str, package_path: Path | str | None = None,
+                      package_file=None, source_detail: str = "", started_by=None,
+                      started_by_label: str = "", dry_run: bool = False) -> ImportRun:
+    """Record a queued import. `package_file` (an uploaded file) is stored with the run,
+    so a worker can run it later; `package_path` is a directory or zip on this machine."""
+    run = ImportRun(source=source, source_detail=(source_detail or str(package_path or ""))
+                    [:500], started_by=started_by, dry_run=dry_run,
+                    started_by_label=started_by_label[:200])
+    if package_file is not None:
+        run.package.save(f"{timezone.now():%Y%m%d-%H%M%S}.zip", package_file, save=False)
+    run.checksum = package_checksum(package_path or run.package.path)
+    run.save()
+    return run
+
+
+def import_run_execute(*, run: ImportRun, package_path: Path | str | None = None,
+                       wait_seconds: float = 60, progress: ImportProgress | None = None
+                       ) -> ImportRun:
+    """Import the run's package in one transaction and record the outcome on the run."""
+    path = package_path or run.package.path
+    run.started_at = timezone.now()
+    run.save(update_fields=["started_at"])
+    try:
+        with Package(path) as package:
+            outcome = package_import(package=package, dry_run=run.dry_run,
+                                     wait_seconds=wait_seconds,
+                                     progress=progress or ImportProgress())
+        _run_record_outcome(run, package, outcome)
+    except PackageError as exc:
+        _run_finish(run, ImportStatus.REJECTED, report={
+            "message": str(exc), "problems": {"total": 1, "by_kind": {"manifest": 1},
+                                              "first": [], "shown": 0}})
+    except ImportBusy as exc:
+        _run_finish(run, ImportStatus.REFUSED, report={"message": str(exc)})
+    except Exception as exc:  # the run must record any failure; the data is rolled back
+        logger.exception("billing import %s failed", run.pk)
+        _run_finish(run, ImportStatus.FAILED, report={
+            "message": _("The import failed and changed nothing: %(error)s")
+            % {"error": type(exc).__name__}})
+    return run
+
+
+def _run_record_outcome(run: ImportRun, package: Package, outcome: Outcome) -> None:
+    report = {"manifest": vars(package.manifest), "rows": outcome.rows,
+              "timings": outcome.timings, "ignored_files": outcome.ignored_files,
+              "problems": outcome.problems.as_report()}
+    if outcome.rejected:
+        report["message"] = _("The package was rejected; nothing was changed.")
+        _run_finish(run, ImportStatus.REJECTED, report=report)
+        return
+    changes = sum(c["created"] + c["updated"] + c.get("deleted", 0)
+                  for c in outcome.counts.values())
+    report["changes"] = changes
+    report["message"] = (_("Dry run: the package is valid; nothing was changed.")
+                         if run.dry_run else
+                         _("Applied: %(changes)s rows created, updated or deleted.")
+                         % {"changes": changes})
+    status = ImportStatus.DRY_RUN if run.dry_run else ImportStatus.SUCCEEDED
+    _run_finish(run, status, report=report, counts=outcome.counts)
+
+
+def _run_finish(run: ImportRun, status: str, *, report: dict, counts: dict | None = None
+                ) -> None:
+    run.status = status
+    run.report = report
+    run.counts = counts or {}
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "report", "counts", "finished_at"])
+
+
+def billing_package_import(*, package_path: Path | str, source: str, started_by=None,
+                           started_by_label: str = "", dry_run: bool = False,
+                           wait_seconds: float = 60,
+                           progress: ImportProgress | None = None) -> ImportRun:
+    """Import a package from this machine (CLI, demo, tests)."""
+    run = import_run_create(source=source, package_path=package_path, started_by=started_by,
+                            started_by_label=started_by_label, dry_run=dry_run)
+    return import_run_execute(run=run, package_path=package_path, wait_seconds=wait_seconds,
+                              progress=progress)
+
+
+def import_run_has_any() -> bool:
+    return ImportRun.objects.exists()
+
+
+# --- export -----------------------------------------------------------------------------
+
+EXPORT_LOCK = 0x4C4B4245  # "LKBE": one export at a time per tenant keeps windows disjoint
+
+
+def export_run_create(*, out: Path, tenant_slug: str, since=None, until=None,
+                      started_by_label: str = "") -> ExportRun:
+    """Write an lk-export/1 zip to `out` and record it.
+
+    Without `since`: the next incremental export, from the watermark (the last incremental
+    run's `until`) to now minus the settle time. With `since`: a re-export of that range,
+    which leaves the watermark where it is."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+                           [EXPORT_LOCK])
+        if since is None:
+            kind = ExportKind.INCREMENTAL
+            last = ExportRun.objects.filter(kind=ExportKind.INCREMENTAL).order_by(
+                "-until").first()
+            since = last.until if last else None
+            until = timezone.now() - timedelta(seconds=settings.BILLING_EXPORT_SETTLE_SECONDS)
+            if since and until < since:
+                until = since
+        else:
+            kind = ExportKind.RANGE
+            until = until or timezone.now()
+        counts, checksum = export_package_write(out=Path(out), tenant_slug=tenant_slug,
+                                                since=since, until=until)
+        return ExportRun.objects.create(kind=kind, since=since, until=until, counts=counts,
+                                        checksum=checksum,
+                                        started_by_label=started_by_label[:200])
+
+
+def export_run_rewrite(*, run: ExportRun, out: Path, tenant_slug: str) -> ExportRun:
+    """Write an earlier export's window again (a lost download)."""
+    export_package_write(out=Path(out), tenant_slug=tenant_slug, since=run.since,
+                         until=run.until)
+    return run
+
+
+def contact_change_record(*, account_number: str, email: str = "", phone: str = "",
+                          paperless: bool = False, consent_email: bool = False,
+                          consent_sms: bool = False) -> ContactChange:
+    """Queue a resident's contact/consent change for the billing export (called by the
+    resident settings feature in the same transaction as the change itself)."""
+    return ContactChange.objects.create(
+        account_number=account_number, email=email, phone=phone, paperless=paperless,
+        consent_email=consent_email, consent_sms=consent_sms, changed_at=timezone.now())
