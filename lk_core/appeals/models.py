@@ -60,7 +60,7 @@ class Appeal(models.Model):
     text = models.TextField(_("text"))
     status = models.CharField(_("status"), max_length=12, choices=AppealStatus.choices,
                               default=AppealStatus.NEW)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 

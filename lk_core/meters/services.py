@@ -210,10 +210,7 @@ def _store(*, user, meter: Meter, values, window: ReadingWindow, today, now, cha
 
 
 def _email_receipt(*, user, account: Account, receipt: SubmissionReceipt, utility) -> None:
-    from lk_core.portal.models import ResidentPreferences
-
-    preferences = ResidentPreferences.objects.filter(user=user).first()
-    address = (preferences.contact_email if preferences else "") or user.email
+    address = user.email
     if not address:
         return
     body = render_to_string("meters/email/reading_receipt.txt",

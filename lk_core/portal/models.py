@@ -59,12 +59,12 @@ class NotificationKind(models.TextChoices):
 
 
 class ResidentPreferences(models.Model):
-    """What a resident chose in the portal's settings. Contacts here are the resident's
-    own; the account's contacts from billing stay as they came."""
+    """What a resident chose in the portal's settings. The e-mail address is the login's
+    (changed with confirmation by the identity app); the phone here is the resident's own,
+    the account's contacts from billing stay as they came."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="portal_preferences")
-    contact_email = models.EmailField(_("e-mail"), blank=True)
     contact_phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     paperless_receipt = models.BooleanField(_("receipts by e-mail instead of paper"),
                                             default=False)
