@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lk_core.identity import rules_default, services
-from lk_core.identity.forms import OfficeRegistrationForm
+from lk_core.identity.forms import OfficeRegistrationForm, StaffLoginForm
+from lk_core.identity.http import client_ip
 from lk_core.identity.models import (
     IdentitySettings,
     Resident,
@@ -21,9 +22,12 @@ from lk_core.identity.models import (
 )
 from lk_core.identity.proofs import receipt_code_for
 from lk_core.identity.selectors import utility_current
-from lk_core.identity.views import client_ip
 from lk_platform.admin_sites import staff_console
 from tenants.urls import utility_url
+
+# The staff console's login counts failures like the residents' login does (the console is
+# declared in lk_platform, which does not depend on lk_core; the form is set from here).
+staff_console.login_form = StaffLoginForm
 
 
 @admin.register(IdentitySettings, site=staff_console)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from lk_core.identity import services
+from lk_core.identity.http import client_ip, wait_message
 from lk_core.identity.models import RegistrationMethod
 
 PROOF_FIELDS = {
@@ -103,6 +106,12 @@ class RulesAcceptForm(forms.Form):
         error_messages={"required": _("You need to accept the rules to continue.")})
 
 
+class NoticesForm(forms.Form):
+    email_notices = forms.BooleanField(
+        label=_("Send me notices by e-mail (new invoices, reading reminders)"), required=False)
+    sms_notices = forms.BooleanField(label=_("Send me notices by SMS"), required=False)
+
+
 class OfficeRegistrationForm(forms.Form):
     account_number = forms.CharField(label=_("Account number"), max_length=32)
     email = forms.EmailField(label=_("E-mail"))
@@ -116,3 +125,24 @@ class BlockForm(forms.Form):
 
 def password_help() -> str:
     return password_validation.password_validators_help_text_html()
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The staff console login under the same limits as residents' logins: failures per
+    username and per IP, a lockout with the waiting time, an audit row for each."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        wait = services.staff_login_wait(username=username, ip=ip)
+        if wait:
+            raise forms.ValidationError(wait_message(wait), code="rate_limited")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            services.staff_login_failed(username=username, ip=ip)
+            raise
+        if self.user_cache is not None:
+            services.security_event_record(kind="login", user=self.user_cache, ip=ip,
+                                           console="staff")
+        return cleaned

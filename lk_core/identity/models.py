@@ -175,6 +175,7 @@ class SecurityEventKind(models.TextChoices):
     EMAIL_CHANGE_REQUESTED = "email_change_requested", _("E-mail change requested")
     EMAIL_CHANGED = "email_changed", _("E-mail changed")
     RULES_ACCEPTED = "rules_accepted", _("Rules accepted")
+    NOTICES_CHANGED = "notices_changed", _("Consent to notices changed")
     RULES_PUBLISHED = "rules_published", _("Rules published")
     STAFF_REGISTERED = "staff_registered", _("Registered by staff in the office")
     STAFF_BLOCKED = "staff_blocked", _("Blocked by staff")

@@ -30,6 +30,7 @@ DEFAULT_LIMITS = {
     "register_ip": Limit(20, 3600, 3600),
     "login_account": Limit(5, 900, 900),
     "login_ip": Limit(30, 900, 900),
+    "staff_login": Limit(5, 900, 900),  # per staff username, on the staff console
     "reset_account": Limit(3, 3600, 3600),
     "reset_ip": Limit(20, 3600, 3600),
 }

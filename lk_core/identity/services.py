@@ -112,7 +112,8 @@ def _equal_work() -> None:
 
 
 def _limited(scopes: list[tuple[str, str]]) -> int:
-    return max(ratelimit.retry_after(scope, value) for scope, value in scopes if value)
+    return max((ratelimit.retry_after(scope, value) for scope, value in scopes if value),
+               default=0)
 
 
 def _count_attempt(scopes: list[tuple[str, str]], number: str, ip: str | None) -> None:
@@ -272,6 +273,18 @@ def resident_account_link(*, resident: Resident, account_number: str, proof: str
     return Outcome(ok=True, resident=resident)
 
 
+def resident_notices_set(*, resident: Resident, email_notices: bool, sms_notices: bool,
+                         ip: str | None) -> None:
+    """Give or withdraw consent to e-mail/SMS notices (recorded with time and IP)."""
+    resident.email_notices = email_notices
+    resident.sms_notices = sms_notices
+    resident.consent_at = timezone.now()
+    resident.consent_ip = ip
+    resident.save(update_fields=["email_notices", "sms_notices", "consent_at", "consent_ip"])
+    security_event_record(kind=Kind.NOTICES_CHANGED, user=resident.user, ip=ip,
+                          email=email_notices, sms=sms_notices)
+
+
 def resident_account_switch(*, resident: Resident, account_id: int) -> Account:
     account = account_get_for_resident(resident=resident, account_id=account_id)
     resident.current_account = account
@@ -297,7 +310,31 @@ def resident_authenticate(*, request, account_number: str, password: str,
         _count_attempt(scopes, number, ip)
         return Outcome(ok=False)
     security_event_record(kind=Kind.LOGIN, user=user, account_number=number, ip=ip)
+    if user.password_expires_at and not user.must_change_password:
+        # Used in time and no change required: the initial password is now the password.
+        user.password_expires_at = None
+        user.save(update_fields=["password_expires_at"])
     return Outcome(ok=True, user=user)
+
+
+def staff_login_wait(*, username: str, ip: str | None) -> int:
+    """Seconds a staff console login must wait (per username and per IP), else 0."""
+    return _limited([("staff_login", username.strip().lower()), ("login_ip", ip or "")])
+
+
+def staff_login_failed(*, username: str, ip: str | None) -> None:
+    username = username.strip().lower()
+    security_event_record(kind=Kind.LOGIN_FAILED, ip=ip, username=username, console="staff")
+    if ratelimit.hit("staff_login", username):
+        staff = User.objects.filter(username=username, kind=UserKind.STAFF).first()
+        security_event_record(kind=Kind.LOCKOUT, user=staff, ip=ip, scope="staff_login",
+                              username=username)
+        if staff is not None and staff.email:
+            identity_mail_send(to=staff.email, template="lockout", context={
+                "minutes": max(1, ratelimit.limit_for("staff_login").lockout // 60),
+                "account_number": username})
+    if ip and ratelimit.hit("login_ip", ip):
+        security_event_record(kind=Kind.LOCKOUT, ip=ip, scope="login_ip")
 
 
 def login_session_record(*, user: User, session_key: str, ip: str | None) -> None:

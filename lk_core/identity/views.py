@@ -3,8 +3,6 @@ view validates a form, calls one service and renders or redirects."""
 
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -14,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lk_core.identity import forms, services
+from lk_core.identity.http import client_ip, wait_message
 from lk_core.identity.middleware import RULES_SESSION_KEY
 from lk_core.identity.models import RegistrationMethod
 from lk_core.identity.selectors import (
@@ -31,18 +30,6 @@ from lk_core.identity.selectors import (
 
 REFUSED = _("We could not confirm these details. Check the account number and the data "
             "from your receipt and try again, or contact the office.")
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header is trusted by the proxy setup, not here.
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def wait_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return ngettext("Too many attempts. Try again in %(minutes)d minute.",
-                    "Too many attempts. Try again in %(minutes)d minutes.",
-                    minutes) % {"minutes": minutes}
 
 
 def home_url() -> str:
@@ -130,8 +117,21 @@ def account_page(request: HttpRequest) -> HttpResponse:
     accounts = list(resident_accounts(resident=resident))
     current = next((a for a in accounts if a.pk == resident.current_account_id),
                    accounts[0] if accounts else None)
-    return render(request, "identity/account.html",
-                  {"resident": resident, "accounts": accounts, "current": current})
+    notices = forms.NoticesForm(initial={"email_notices": resident.email_notices,
+                                         "sms_notices": resident.sms_notices})
+    return render(request, "identity/account.html", {
+        "resident": resident, "accounts": accounts, "current": current, "notices": notices})
+
+
+@login_required
+@require_POST
+def account_notices(request: HttpRequest) -> HttpResponse:
+    resident = _resident_or_404(request)
+    form = forms.NoticesForm(request.POST)
+    form.is_valid()  # two optional checkboxes: always valid
+    services.resident_notices_set(resident=resident, ip=client_ip(request), **form.cleaned_data)
+    messages.success(request, _("Your notice settings are saved."))
+    return redirect("identity-account")
 
 
 @login_required

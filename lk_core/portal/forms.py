@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from lk_core.portal.models import NotificationChannel, NotificationKind
+from lk_core.notifications.models import ESSENTIAL_KINDS, Kind
 
 
 class MonthField(forms.CharField):
@@ -99,20 +99,31 @@ class SettingsForm(forms.Form):
         label=_("E-mail me a receipt when I submit readings"), required=False)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
+    email_enabled = forms.BooleanField(label=_("By e-mail"), required=False)
+    sms_enabled = forms.BooleanField(label=_("By SMS"), required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for channel, channel_label in NotificationChannel.choices:
-            for kind, kind_label in NotificationKind.choices:
-                self.fields[f"consent_{channel}_{kind}"] = forms.BooleanField(
-                    label=f"{kind_label}: {channel_label}", required=False)
+        for kind, label in OPTIONAL_KINDS:
+            self.fields[f"kind_{kind}"] = forms.BooleanField(label=label, required=False)
 
-    def consents(self) -> list[tuple[str, str]]:
-        return [(channel, kind) for channel in NotificationChannel.values
-                for kind in NotificationKind.values
-                if self.cleaned_data.get(f"consent_{channel}_{kind}")]
+    def muted_kinds(self) -> list[str]:
+        return [kind for kind, _label in OPTIONAL_KINDS
+                if not self.cleaned_data.get(f"kind_{kind}")]
 
-    def consent_rows(self):
-        """Rows of (kind label, [bound field per channel]) for a table."""
-        return [(label, [self[f"consent_{channel}_{kind}"]
-                         for channel in NotificationChannel.values])
-                for kind, label in NotificationKind.choices]
+    def kind_fields(self):
+        return [self[f"kind_{kind}"] for kind, _label in OPTIONAL_KINDS]
+
+
+# Kinds a resident may turn off (passwords and security notices always arrive), in the
+# settings page's own words.
+KIND_LABELS = {
+    Kind.INVOICE_AVAILABLE: _("New invoice"),
+    Kind.READING_WINDOW_OPENS: _("Reading window opens"),
+    Kind.READING_WINDOW_CLOSES: _("Reading window closes soon"),
+    Kind.PAYMENT_RECEIVED: _("Payment received"),
+    Kind.APPEAL_STATUS: _("Appeal status"),
+    Kind.DEBT_REMINDER: _("Debt reminder"),
+}
+OPTIONAL_KINDS = [(kind, KIND_LABELS.get(kind, label)) for kind, label in Kind.choices
+                  if kind not in ESSENTIAL_KINDS]

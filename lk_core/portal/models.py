@@ -1,5 +1,6 @@
 """Portal data owned by the tenant: notices on the dashboard, the tenant's own help pages,
-and each resident's portal preferences (contacts, consent, paperless receipts)."""
+and each resident's portal preferences (phone, paperless receipts, language). Consent to
+notifications lives in lk_core.notifications (NotificationPreference)."""
 
 from __future__ import annotations
 
@@ -46,18 +47,6 @@ class HelpPage(models.Model):
         return self.title
 
 
-class NotificationChannel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    SMS = "sms", _("SMS")
-
-
-class NotificationKind(models.TextChoices):
-    INVOICE = "invoice", _("New invoice")
-    READING_WINDOW = "reading_window", _("Reading window opens")
-    PAYMENT = "payment", _("Payment received")
-    APPEAL = "appeal", _("Appeal status")
-
-
 class ResidentPreferences(models.Model):
     """What a resident chose in the portal's settings. The e-mail address is the login's
     (changed with confirmation by the identity app); the phone here is the resident's own,
@@ -80,23 +69,3 @@ class ResidentPreferences(models.Model):
 
     def __str__(self) -> str:
         return str(self.user_id)
-
-
-class NotificationConsent(models.Model):
-    """Consent to one kind of notification through one channel; a missing row is "no"."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notification_consents")
-    channel = models.CharField(_("channel"), max_length=10, choices=NotificationChannel.choices)
-    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
-    granted = models.BooleanField(_("granted"), default=False)
-    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("notification consent")
-        verbose_name_plural = _("notification consents")
-        constraints = [models.UniqueConstraint(fields=["user", "channel", "kind"],
-                                               name="consent_user_channel_kind_uniq")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.channel} {self.kind}"

@@ -11,12 +11,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lk_core.identity.models import Resident
-from lk_core.portal.models import (
-    NotificationChannel,
-    NotificationConsent,
-    NotificationKind,
-    ResidentPreferences,
-)
+from lk_core.notifications.models import Kind
+from lk_core.notifications.services import preference_update
+from lk_core.portal.models import ResidentPreferences
 
 PHONE = re.compile(r"^\+7\d{10}$")
 
@@ -31,10 +28,10 @@ def phone_normalise(value: str) -> str:
 
 
 def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, language: str,
-                       email_reading_receipt: bool,
-                       consents: Iterable[tuple[str, str]]) -> ResidentPreferences:
-    """Save the resident's choices; consents are (channel, kind) pairs that are granted,
-    every other pair is withdrawn. Changes nothing when a value is invalid."""
+                       email_reading_receipt: bool, email_enabled: bool, sms_enabled: bool,
+                       muted_kinds: Iterable[str]) -> ResidentPreferences:
+    """Save the resident's choices: the portal's own, and consent per channel and kind
+    through the notifications app. Changes nothing when a value is invalid."""
     errors: dict[str, list[str]] = {}
     phone = phone_normalise(contact_phone) if contact_phone.strip() else ""
     if phone and not PHONE.match(phone):
@@ -42,12 +39,10 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
                                      "+7 912 345-67-89.")]
     if language not in dict(settings.LANGUAGES):
         errors["language"] = [_("Choose a language from the list.")]
-    granted = set(consents)
-    unknown = granted - {(c, k) for c in NotificationChannel.values
-                         for k in NotificationKind.values}
-    if unknown:
-        errors["consents"] = [_("Unknown notification choice.")]
-    if "sms" in {channel for channel, _kind in granted} and not phone:
+    muted = set(muted_kinds)
+    if muted - set(Kind.values):
+        errors["muted_kinds"] = [_("Unknown notification choice.")]
+    if sms_enabled and not phone:
         errors.setdefault("contact_phone", []).append(
             _("Enter a phone number to get SMS notifications."))
     if errors:
@@ -57,18 +52,10 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
             user=user, defaults={"contact_phone": phone, "paperless_receipt": paperless_receipt,
                                  "language": language,
                                  "email_reading_receipt": email_reading_receipt})
-        _consents_store(user, granted)
+        preference_update(user=user, email_enabled=email_enabled, sms_enabled=sms_enabled,
+                          muted_kinds=sorted(muted))
+        # The identity app records the consent given at registration; keep it true to what
+        # the resident chose here.
+        Resident.objects.filter(user=user).update(email_notices=email_enabled,
+                                                  sms_notices=sms_enabled)
     return preferences
-
-
-def _consents_store(user, granted: set[tuple[str, str]]) -> None:
-    for channel in NotificationChannel.values:
-        for kind in NotificationKind.values:
-            NotificationConsent.objects.update_or_create(
-                user=user, channel=channel, kind=kind,
-                defaults={"granted": (channel, kind) in granted})
-    # The identity app keeps the per-channel consent given at registration; keep it true to
-    # what the resident chose here.
-    channels = {channel for channel, _kind in granted}
-    Resident.objects.filter(user=user).update(email_notices="email" in channels,
-                                              sms_notices="sms" in channels)

@@ -20,6 +20,7 @@ from lk_core.appeals import services as appeal_services
 from lk_core.appeals.models import AppealAttachment, AppealStatus
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
+from lk_core.notifications.models import NotificationPreference
 from lk_core.portal import charts, forms, help, selectors, services
 from lk_core.portal.access import (
     appeal_get_for_resident,
@@ -29,11 +30,7 @@ from lk_core.portal.access import (
     portal_resident,
     resident_required,
 )
-from lk_core.portal.models import (
-    HelpPage,
-    NotificationConsent,
-    ResidentPreferences,
-)
+from lk_core.portal.models import HelpPage, ResidentPreferences
 from lk_core.receipts.services import receipt_render
 from lk_core.users.models import UserKind
 
@@ -305,15 +302,7 @@ def appeal_attachment(request: HttpRequest, token: str) -> HttpResponse:
 @resident_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     user = request.resident.user
-    preferences = ResidentPreferences.objects.filter(user=user).first()
-    initial = {"contact_phone": preferences.contact_phone if preferences else "",
-               "paperless_receipt": bool(preferences and preferences.paperless_receipt),
-               "email_reading_receipt": bool(preferences and
-                                             preferences.email_reading_receipt),
-               "language": preferences.language if preferences else get_language()}
-    for consent in NotificationConsent.objects.filter(user=user, granted=True):
-        initial[f"consent_{consent.channel}_{consent.kind}"] = True
-    form = forms.SettingsForm(request.POST or None, initial=initial)
+    form = forms.SettingsForm(request.POST or None, initial=_settings_initial(user))
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.preferences_update(
@@ -321,7 +310,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 paperless_receipt=form.cleaned_data["paperless_receipt"],
                 language=form.cleaned_data["language"],
                 email_reading_receipt=form.cleaned_data["email_reading_receipt"],
-                consents=form.consents())
+                email_enabled=form.cleaned_data["email_enabled"],
+                sms_enabled=form.cleaned_data["sms_enabled"], muted_kinds=form.muted_kinds())
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 for problem in problems:
@@ -334,6 +324,21 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return response
     return render(request, "portal/settings.html",
                   {"form": form, "nav": "settings"}, status=400 if form.errors else 200)
+
+
+def _settings_initial(user) -> dict:
+    preferences = ResidentPreferences.objects.filter(user=user).first()
+    consent = NotificationPreference.objects.filter(user=user).first()
+    muted = set(consent.muted_kinds) if consent else set()
+    initial = {"contact_phone": preferences.contact_phone if preferences else "",
+               "paperless_receipt": bool(preferences and preferences.paperless_receipt),
+               "email_reading_receipt": bool(preferences and
+                                             preferences.email_reading_receipt),
+               "language": preferences.language if preferences else get_language(),
+               "email_enabled": consent.email_enabled if consent else False,
+               "sms_enabled": consent.sms_enabled if consent else False}
+    initial.update({f"kind_{kind}": kind not in muted for kind, _l in forms.OPTIONAL_KINDS})
+    return initial
 
 
 @require_GET

@@ -26,6 +26,25 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
+class ProxiedClientAddressMiddleware:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, the client is the address that the
+    outermost trusted proxy appended to X-Forwarded-For; anything further left was written
+    by the client and is not believed. With no trusted proxies REMOTE_ADDR stands, so
+    per-IP rate limits cannot be dodged with a forged header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.hops = settings.TRUSTED_PROXY_COUNT
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if self.hops and forwarded:
+            addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+            if addresses:
+                request.META["REMOTE_ADDR"] = addresses[-min(self.hops, len(addresses))]
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

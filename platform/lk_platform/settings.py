@@ -107,6 +107,7 @@ SHARED_APPS = [
     "rest_framework",
     "lk_platform",
     "themes",
+    "django_tasks",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -120,6 +121,7 @@ TENANT_APPS = [
     "lk_core.portal",
     "lk_core.identity",
     "integrations.billing",
+    "lk_core.notifications",
     "lk_core.appeals",
     "lk_core.receipts",
 ]
@@ -127,6 +129,7 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 
 MIDDLEWARE = [
     "lk_platform.middleware.HealthCheckMiddleware",
+    "lk_platform.middleware.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.UtilityMiddleware",
@@ -228,6 +231,39 @@ CACHES = {
 }
 BROKER_URL = env("BROKER_URL") or env("CELERY_BROKER_URL") or ""
 
+# --- background work (docs/tasks.md, docs/adr/0001-task-layer.md) -----------------------
+# immediate: in-process after commit (the demo, no broker); celery / dramatiq: a worker.
+TASK_ENGINE = env("TASK_ENGINE") or ("celery" if BROKER_URL else "immediate")
+if TASK_ENGINE not in {"immediate", "celery", "dramatiq"}:
+    raise ImproperlyConfigured("TASK_ENGINE must be immediate, celery or dramatiq.")
+if TASK_ENGINE != "immediate" and not BROKER_URL:
+    raise ImproperlyConfigured(f"TASK_ENGINE={TASK_ENGINE} needs BROKER_URL.")
+# Prefix of broker keys / queue names, so two deployments (or two test runs) can share a
+# Redis or a RabbitMQ without eating each other's messages.
+TASK_NAMESPACE = env("TASK_NAMESPACE") or (f"lk-test-{os.getpid()}" if TESTING else "lk")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "lk_platform.tasks.immediate.OnCommitImmediateBackend",
+            "celery": "lk_platform.tasks.celery_backend.CeleryBackend",
+            "dramatiq": "lk_platform.tasks.dramatiq_backend.DramatiqBackend",
+        }[TASK_ENGINE],
+        "QUEUES": ["default", "notifications", "periodic"],
+        "OPTIONS": {"BROKER_URL": BROKER_URL, "NAMESPACE": TASK_NAMESPACE},
+    }
+}
+# The scheduler's tick (seconds) and the outbox's retry policy.
+SCHEDULER_TICK_SECONDS = int(env("SCHEDULER_TICK_SECONDS", "60") or 60)
+
+# --- notifications (docs/tasks.md) ------------------------------------------------------
+SMS_GATEWAYS = {
+    "console": "integrations.sms.console.ConsoleGateway",
+    "smsru": "integrations.sms.smsru.SmsRuGateway",
+    "smsc": "integrations.sms.smsc.SmscGateway",
+}
+SMSRU_API_URL = env("SMSRU_API_URL", "https://sms.ru")
+SMSC_API_URL = env("SMSC_API_URL", "https://smsc.ru")
+
 # --- e-mail -----------------------------------------------------------------------------
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -259,6 +295,9 @@ SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# How many reverse proxies in front of the web process append to X-Forwarded-For (0: the
+# client connects directly). Per-IP rate limits use the address this yields.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0") or 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS else None
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if SECURE_HTTPS else "0") or 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS

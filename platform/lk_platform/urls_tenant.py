@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("lk_core.api.urls")),
     path("", include("lk_core.identity.urls")),
+    path("notifications/", include("lk_core.notifications.urls")),
     path("", include("lk_core.portal.urls")),
 ]

@@ -117,6 +117,10 @@ def test_register_read_mail_log_in_and_change_password_on_a_phone(browser_utilit
     assert page.get_by_role("button", name="Выйти").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     screenshot(page, "identity-logged-in-phone")
+    page.get_by_role("link", name="Мой профиль").click()
+    page.get_by_role("heading", name="Мои лицевые счета").wait_for()
+    assert NUMBER in page.content()
+    screenshot(page, "identity-account-phone")
 
 
 def test_the_browser_utility_s_data_stays_in_its_own_schema(browser_utility, utility_a,

@@ -71,6 +71,10 @@ def test_the_forced_change_can_be_turned_off(client_a, in_tenant_a, capture, con
     user = resident_make("800031", "anna@example.test", capture, own_password=None)
     log_in(client_a, "800031", user.initial_password)
     assert client_a.get("/account/").status_code == 200
+    user.refresh_from_db()
+    assert user.password_expires_at is None  # used in time: it no longer expires
+    client_a.post("/logout/")
+    assert log_in(client_a, "800031", user.initial_password)["Location"] == "/"
 
 
 def test_an_unused_initial_password_expires(client_a, in_tenant_a, capture):
@@ -222,3 +226,39 @@ def test_account_page_queries_do_not_grow_with_linked_accounts(client_a, in_tena
                                        account=account_with_invoices(f"80014{n}"))
     assert _queries_for_account_page(client_a) == one
     assert one <= 9  # tenant, session, user, rules, resident, accounts (page + nav)
+
+
+def test_resident_withdraws_and_gives_consent_to_notices(client_a, in_tenant_a, capture):
+    user = resident_make("800151", "anna@example.test", capture)
+    log_in(client_a, "800151")
+    page = client_a.get("/account/").content.decode()
+    assert 'name="email_notices"' in page and "checked" in page
+    response = client_a.post("/account/notices/", {"sms_notices": "on"},
+                             REMOTE_ADDR="203.0.113.9")
+    assert response["Location"] == "/account/"
+    resident = Resident.objects.get(user=user)
+    assert not resident.email_notices and resident.sms_notices
+    assert resident.consent_ip == "203.0.113.9"
+    assert SecurityEvent.objects.filter(kind="notices_changed", user=user).exists()
+
+
+def test_staff_have_no_resident_pages(client_a, in_tenant_a):
+    staff = User.objects.create_user(username="olga@alpha.test", password="x-Olga-pass-1",
+                                     kind="staff", is_staff=True)
+    client_a.force_login(staff)
+    assert client_a.get("/account/").status_code == 404
+    assert client_a.post("/account/notices/", {}).status_code == 404
+
+
+def test_in_maintenance_a_resident_can_still_get_through_the_gates(client_a, utility_a,
+                                                                   in_tenant_a, capture):
+    from tenants.services import utility_set_state
+
+    user = resident_make("800161", "anna@example.test", capture, own_password=None)
+    utility_set_state(utility=utility_a, state="maintenance", actor="tests")
+    assert log_in(client_a, "800161", user.initial_password)["Location"] == "/"
+    response = client_a.post("/password/change/", {"old_password": user.initial_password,
+                                                   "new_password1": PASSWORD,
+                                                   "new_password2": PASSWORD})
+    assert response.status_code == 302
+    assert client_a.post("/account/notices/", {}).status_code == 503  # read-only otherwise

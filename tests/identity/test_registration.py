@@ -285,3 +285,16 @@ def test_an_account_of_another_tenant_is_unknown_here(client_b, utility_a, utili
         assert not Resident.objects.exists()
     with in_schema(utility_a):
         assert not Resident.objects.exists()
+
+
+def test_letters_are_branded_and_names_are_not_html_escaped_in_text(client_a, utility_a,
+                                                                     in_tenant_a, send,
+                                                                     mailoutbox):
+    utility_a.name = "Вода & Тепло"
+    utility_a.save(update_fields=["name"])
+    account_with_invoices("600601")
+    _register(client_a, send, "600601", "1234.56")
+    [letter] = outbox_to("anna@example.test")
+    assert "Вода & Тепло" in letter.subject and "Вода & Тепло" in letter.body
+    html = letter.alternatives[0][0]
+    assert "Вода &amp; Тепло" in html and "#0b5cad" in html  # the utility's colour

@@ -195,3 +195,29 @@ def test_registration_against_rules_published_meanwhile_is_not_accepted(client_a
     data = {**registration_data("830061", "1234.56"), "rules_version": 2}
     assert "Проверьте почту" in send(client_a, "/register/", data).content.decode()
     assert Resident.objects.get().rules_acceptances.get().version.number == 2
+
+
+def test_staff_console_login_is_rate_limited_and_audited(client_a, in_tenant_a, send,
+                                                         mailoutbox, monkeypatch):
+    from lk_core.identity import ratelimit
+
+    now = [1_900_000_000.0]
+    monkeypatch.setattr(ratelimit, "_now", lambda: now[0])
+    staff = _staff()
+    staff.email = "olga@alpha.test"
+    staff.save()
+    for _ in range(5):
+        response = send(client_a, "/staff/login/", {"username": "olga@alpha.test",
+                                                    "password": "wrong"})
+        assert response.status_code == 200
+    response = send(client_a, "/staff/login/", {"username": "olga@alpha.test",
+                                                "password": "Sotrudnik-Parol-1"})
+    assert "Слишком много попыток. Попробуйте снова через 15 минут." in (
+        response.content.decode())
+    assert SecurityEvent.objects.filter(kind="lockout", user=staff).exists()
+    assert len(outbox_to("olga@alpha.test")) == 1
+    now[0] += 901
+    response = send(client_a, "/staff/login/?next=/staff/", {
+        "username": "olga@alpha.test", "password": "Sotrudnik-Parol-1"})
+    assert response.status_code == 302
+    assert SecurityEvent.objects.filter(kind="login", user=staff).exists()

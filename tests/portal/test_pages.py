@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from lk_core.appeals import services as appeal_services
 from lk_core.appeals.models import Appeal, AppealCategory
 from lk_core.meters.models import Reading
-from lk_core.portal.models import HelpPage, NotificationConsent, ResidentPreferences
+from lk_core.notifications.models import NotificationPreference
+from lk_core.portal.models import HelpPage, ResidentPreferences
 from tests.portal import data
 from tests.portal.test_appeals import photo
 
@@ -78,7 +79,8 @@ def test_every_page_with_data(client_a, alice, category, frozen_window, utility_
         f"/appeals/{appeal.pk}/": ["Течёт кран", "Обращение отправлено"],
         "/appeals/new/": ["Позвоните в аварийно-диспетчерскую службу",
                           'href="tel:+7(4852)00-11-22"', "Протечка"],
-        "/settings/": ["Уведомления", "Электронная квитанция", "Сменить пароль"],
+        "/settings/": ["Уведомления", "Электронная квитанция", "Сменить пароль",
+                        "Новая квитанция"],
         "/help/": ["Руководство пользователя", "Показания счётчиков"],
     }
     for url, needles in expectations.items():
@@ -222,19 +224,27 @@ def test_settings_save_and_validation(client_a, alice):
     login(client_a, user)
     response = client_a.post("/settings/", {"contact_phone": "8 (912) 345-67-89",
                                             "paperless_receipt": "on", "language": "en",
-                                            "consent_email_invoice": "on",
-                                            "consent_sms_appeal": "on"})
+                                            "email_enabled": "on", "sms_enabled": "on",
+                                            "kind_invoice_available": "on",
+                                            "kind_appeal_status": "on"})
     assert response.status_code == 302
     preferences = ResidentPreferences.objects.get(user=user)
     assert preferences.contact_phone == "+79123456789" and preferences.paperless_receipt
-    granted = set(NotificationConsent.objects.filter(user=user, granted=True)
-                  .values_list("channel", "kind"))
-    assert granted == {("email", "invoice"), ("sms", "appeal")}
+    consent = NotificationPreference.objects.get(user=user)
+    assert consent.email_enabled and consent.sms_enabled
+    assert set(consent.muted_kinds) == {"reading_window_opens", "reading_window_closes",
+                                        "payment_received", "debt_reminder"}
+    page = client_a.get("/settings/").content.decode()
+    assert 'name="kind_appeal_status" id="id_kind_appeal_status" checked' in page
     user.resident.refresh_from_db()
     assert user.resident.email_notices and user.resident.sms_notices
-    response = client_a.post("/settings/", {"contact_phone": "12", "language": "ru"},
-                             HTTP_ACCEPT_LANGUAGE="ru")
+    client_a.cookies["django_language"] = "ru"
+    response = client_a.post("/settings/", {"contact_phone": "12", "language": "ru"})
     assert response.status_code == 400
+    assert NotificationPreference.objects.get(user=user).sms_enabled
+    response = client_a.post("/settings/", {"contact_phone": "", "language": "ru",
+                                            "sms_enabled": "on"})
+    assert response.status_code == 400 and "укажите номер" in response.content.decode()
     assert ResidentPreferences.objects.get(user=user).contact_phone == "+79123456789"
 
 

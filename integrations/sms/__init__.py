@@ -1,0 +1,1 @@
+"""SMS gateway adapters implementing lk_core.notifications.gateways.SmsGateway."""

@@ -1,0 +1,151 @@
+"""The notification outbox and what shapes it: per-kind texts staff can override, the
+tenant's notification settings, and each user's consent and per-kind preferences.
+Tables live in each utility's schema."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lk_core.billing.models import MONEY, Account
+
+
+class Kind(models.TextChoices):
+    REGISTRATION_PASSWORD = "registration_password", _("Password at registration")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    SECURITY_NOTICE = "security_notice", _("Security notice")
+    INVOICE_AVAILABLE = "invoice_available", _("New invoice available")
+    READING_WINDOW_OPENS = "reading_window_opens", _("Meter reading window opens")
+    READING_WINDOW_CLOSES = "reading_window_closes", _("Meter reading window closes soon")
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
+    APPEAL_STATUS = "appeal_status", _("Appeal status changed")
+    DEBT_REMINDER = "debt_reminder", _("Debt reminder")
+
+
+# Sent whatever the preferences say, with no unsubscribe link.
+ESSENTIAL_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
+                             Kind.SECURITY_NOTICE})
+# The resident is waiting for these right now, so quiet hours do not hold them back.
+USER_INITIATED_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET})
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """One message on one channel: written in the event's transaction, sent by a task."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", verbose_name=_("user"))
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("account"))
+    recipient = models.CharField(_("recipient"), max_length=254)  # e-mail or phone
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    # Idempotency: the same event enqueued twice (a job run twice) makes one message.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True,
+                                  blank=True)
+    batch_key = models.CharField(_("batch"), max_length=100, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    enqueued_at = models.DateTimeField(_("task enqueued at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=100,
+                                           blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key", "channel"],
+                                               name="notification_dedupe_uniq")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.status})"
+
+
+class MessageTemplate(models.Model):
+    """Staff's own wording for a kind; empty fields fall back to the built-in text."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, unique=True)
+    email_subject = models.CharField(_("e-mail subject"), max_length=200, blank=True)
+    email_body = models.TextField(
+        _("e-mail text"), blank=True,
+        help_text=_("Plain text; placeholders like {{ amount }} as in the built-in text."))
+    sms_text = models.CharField(_("SMS text"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("notification text")
+        verbose_name_plural = _("notification texts")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class SmsProvider(models.TextChoices):
+    CONSOLE = "console", _("Console (development)")
+    SMSRU = "smsru", "SMS.ru"
+    SMSC = "smsc", "SMSC.ru"
+
+
+class NotificationSettings(models.Model):
+    """One row per utility: channels, quiet hours, debt reminders, the SMS gateway."""
+
+    sms_enabled = models.BooleanField(_("send SMS"), default=False)
+    sms_provider = models.CharField(_("SMS provider"), max_length=16,
+                                    choices=SmsProvider.choices, default=SmsProvider.CONSOLE)
+    sms_login = models.CharField(_("SMS login / API id"), max_length=200, blank=True)
+    sms_secret = models.CharField(_("SMS password / key"), max_length=200, blank=True)
+    sms_sender = models.CharField(_("SMS sender name"), max_length=11, blank=True)
+    quiet_hours_start = models.TimeField(_("no SMS from"), default="21:00")
+    quiet_hours_end = models.TimeField(_("no SMS until"), default="09:00")
+    debt_reminders_enabled = models.BooleanField(_("send debt reminders"), default=False)
+    debt_threshold = models.DecimalField(_("debt reminder from (amount due)"), default=1000,
+                                         **MONEY)
+    debt_reminder_day = models.PositiveSmallIntegerField(
+        _("debt reminder day of month"), default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(28)])
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return str(_("Notification settings"))
+
+
+class NotificationPreference(models.Model):
+    """A user's consent per channel and the non-essential kinds they turned off."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_preference")
+    email_enabled = models.BooleanField(_("e-mail notifications"), default=True)
+    sms_enabled = models.BooleanField(_("SMS notifications (consent)"), default=False)
+    muted_kinds = models.JSONField(_("turned-off kinds"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,89 @@
+"""Turn an outbox row into the e-mail or SMS the recipient gets: staff's wording or the
+built-in one, the utility's branding, and an unsubscribe link for non-essential kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from lk_core.notifications.models import ESSENTIAL_KINDS, MessageTemplate, Notification
+from lk_core.notifications.texts import DEFAULT_TEXTS
+from tenants.urls import utility_url
+
+UNSUBSCRIBE_SALT = "lk.notifications.unsubscribe"
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str
+
+
+def unsubscribe_token(*, schema: str, user_id: int, kind: str) -> str:
+    return signing.dumps({"s": schema, "u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT,
+                         compress=True)
+
+
+def unsubscribe_token_read(token: str) -> dict:
+    """The signed payload, or signing.BadSignature. No expiry: a link in an old e-mail
+    must still work (the payload only ever turns messages off)."""
+    return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+
+
+def _fill(template_text: str, context: dict, *, autoescape: bool = False) -> str:
+    return Template(template_text).render(Context(context, autoescape=autoescape)).strip()
+
+
+class TemplateCache:
+    """Staff overrides, loaded once per batch."""
+
+    def __init__(self) -> None:
+        self.rows = {row.kind: row for row in MessageTemplate.objects.all()}
+
+    def wording(self, kind: str) -> tuple[str, str, str]:
+        default, custom = DEFAULT_TEXTS[kind], self.rows.get(kind)
+        return ((custom and custom.email_subject) or str(default.subject),
+                (custom and custom.email_body) or str(default.body),
+                (custom and custom.sms_text) or str(default.sms))
+
+
+def _context(notification: Notification, utility) -> dict:
+    return {**notification.context, "utility_name": utility.name,
+            "portal_url": utility_url(utility, "/"), "support_phone": utility.support_phone}
+
+
+def _unsubscribe_url(notification: Notification, utility) -> str:
+    if notification.kind in ESSENTIAL_KINDS or notification.user_id is None:
+        return ""
+    token = unsubscribe_token(schema=utility.schema_name, user_id=notification.user_id,
+                              kind=notification.kind)
+    return utility_url(utility, reverse("notifications:unsubscribe", args=[token]))
+
+
+def render_email(notification: Notification, utility, templates: TemplateCache
+                 ) -> RenderedEmail:
+    with translation.override(notification.context.get("language") or settings.LANGUAGE_CODE):
+        subject, body, _sms = templates.wording(notification.kind)
+        context = _context(notification, utility)
+        text = _fill(body, context)
+        page = {"utility": utility, "subject": _fill(subject, context), "text": text,
+                "unsubscribe_url": _unsubscribe_url(notification, utility),
+                "portal_url": context["portal_url"]}
+        return RenderedEmail(
+            subject=" ".join(page["subject"].split()),
+            text=render_to_string("notifications/email/message.txt", page),
+            html=render_to_string("notifications/email/message.html", page),
+            unsubscribe_url=page["unsubscribe_url"])
+
+
+def render_sms(notification: Notification, utility, templates: TemplateCache) -> str:
+    with translation.override(notification.context.get("language") or settings.LANGUAGE_CODE):
+        return _fill(templates.wording(notification.kind)[2], _context(notification, utility))

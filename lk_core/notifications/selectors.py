@@ -1,0 +1,58 @@
+"""Reads for notifications: settings, preferences, recipients of accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from lk_core.billing.models import Account
+from lk_core.notifications.models import NotificationPreference, NotificationSettings
+from lk_core.users.models import User, UserKind
+
+
+def notification_settings_get() -> NotificationSettings:
+    row = NotificationSettings.objects.first()
+    return row or NotificationSettings.objects.create()
+
+
+def current_utility():
+    """The Utility of the current schema (tasks and tests enter schemas by name)."""
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from tenants.models import Utility
+
+    tenant = connection.tenant
+    if isinstance(tenant, Utility):
+        return tenant
+    schema = connection.schema_name
+    with schema_context(get_public_schema_name()):
+        return Utility.objects.get(schema_name=schema)
+
+
+def preferences_for(user_ids: set[int]) -> dict[int, NotificationPreference]:
+    rows = NotificationPreference.objects.filter(user_id__in=user_ids)
+    return {row.user_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class AccountRecipient:
+    account: Account
+    user: User | None
+    email: str
+    phone: str
+
+
+def recipients_for_accounts(accounts: list[Account]) -> list[AccountRecipient]:
+    """Residents log in with their account number, so an account's registered resident is
+    the resident user whose username is that number. One query for all accounts."""
+    users = {u.username: u for u in User.objects.filter(
+        kind=UserKind.RESIDENT, is_active=True,
+        username__in=[account.number for account in accounts])}
+    recipients = []
+    for account in accounts:
+        user = users.get(account.number)
+        email = (user.email if user else "") or account.email
+        recipients.append(AccountRecipient(account=account, user=user, email=email,
+                                           phone=account.phone))
+    return recipients

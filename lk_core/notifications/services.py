@@ -1,0 +1,286 @@
+"""Writes on the notification outbox.
+
+Features call `notification_enqueue` (one recipient) or `invoices_available_notify` (a
+whole import) inside the transaction of the event; rows are written there, and the
+delivery task is enqueued after commit. If the broker is down the rows stay `pending`
+and `notifications_flush` (every scheduler tick) enqueues them again: delayed, not lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from lk_core.billing.models import Account, Invoice
+from lk_core.notifications.models import (
+    ESSENTIAL_KINDS,
+    USER_INITIATED_KINDS,
+    Channel,
+    Kind,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    Status,
+)
+from lk_core.notifications.selectors import (
+    AccountRecipient,
+    current_utility,
+    notification_settings_get,
+    preferences_for,
+    recipients_for_accounts,
+)
+from lk_core.users.models import User
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_CHUNK = 100  # ids per delivery task: a batch is a few jobs, not one per row
+MAX_ATTEMPTS = 8
+RETRY_BASE = timedelta(minutes=1)  # 1, 2, 4 ... minutes, at most RETRY_MAX
+RETRY_MAX = timedelta(hours=6)
+STALE_CLAIM = timedelta(minutes=10)  # a worker died mid-send: the row is sent again
+REENQUEUE_AFTER = timedelta(minutes=5)  # its task was lost (broker down, worker killed)
+SECRET_CONTEXT_KEYS = ("password", "code", "reset_url")  # wiped once the message is final
+
+
+# --- who gets what, and when --------------------------------------------------------------
+
+def sms_earliest_send(*, now: datetime, tz, quiet_start: time, quiet_end: time) -> datetime:
+    """`now` unless it is night in the utility's time zone; then the morning's end of the
+    quiet hours. Works for windows across midnight (21:00-09:00) and within a day."""
+    local = now.astimezone(tz)
+    clock = local.time()
+    if quiet_start > quiet_end:
+        quiet = clock >= quiet_start or clock < quiet_end
+    else:
+        quiet = quiet_start <= clock < quiet_end
+    if not quiet:
+        return now
+    day = local.date() if clock < quiet_end else local.date() + timedelta(days=1)
+    return datetime.combine(day, quiet_end, tzinfo=tz)
+
+
+def _wants(kind: str, *, enabled: bool, preference: NotificationPreference | None) -> bool:
+    if kind in ESSENTIAL_KINDS:
+        return True
+    return preference is not None and enabled and kind not in preference.muted_kinds
+
+
+def _channels(*, kind: str, user: User | None, email: str, phone: str,
+              preference: NotificationPreference | None,
+              config: NotificationSettings) -> list[tuple[str, str]]:
+    """Non-essential kinds need a user who consented (a preference row, created with
+    e-mail on and SMS off at registration, or the defaults below)."""
+    if user is not None and preference is None:
+        preference = NotificationPreference(user=user)  # defaults: e-mail yes, SMS no
+    if user is None:
+        preference = None
+    chosen = []
+    if email and _wants(kind, enabled=bool(preference and preference.email_enabled),
+                        preference=preference):
+        chosen.append((Channel.EMAIL, email))
+    if phone and config.sms_enabled and _wants(
+            kind, enabled=bool(preference and preference.sms_enabled), preference=preference):
+        chosen.append((Channel.SMS, phone))
+    return chosen
+
+
+def _rows(*, kind: str, user: User | None, account: Account | None, email: str, phone: str,
+          context: dict, dedupe_key: str | None, batch_key: str,
+          preference: NotificationPreference | None, config: NotificationSettings,
+          utility, now: datetime) -> list[Notification]:
+    rows = []
+    for channel, address in _channels(kind=kind, user=user, email=email, phone=phone,
+                                      preference=preference, config=config):
+        when = now
+        if channel == Channel.SMS and kind not in USER_INITIATED_KINDS:
+            when = sms_earliest_send(now=now, tz=utility.tzinfo,
+                                     quiet_start=config.quiet_hours_start,
+                                     quiet_end=config.quiet_hours_end)
+        rows.append(Notification(
+            kind=kind, channel=channel, user=user, account=account, recipient=address,
+            context=context, dedupe_key=dedupe_key, batch_key=batch_key,
+            next_attempt_at=when))
+    return rows
+
+
+# --- writing the outbox --------------------------------------------------------------------
+
+def notification_enqueue(*, kind: str, user: User | None = None,
+                         account: Account | None = None, email: str = "", phone: str = "",
+                         context: dict | None = None, dedupe_key: str | None = None,
+                         now: datetime | None = None) -> list[Notification]:
+    """Write the outbox rows for one event (call it inside the event's transaction).
+
+    `email`/`phone` default to the user's e-mail; consent and quiet hours are applied here.
+    `context` is JSON (strings, numbers); it fills the kind's template. A repeated
+    `dedupe_key` (the same event seen twice) adds nothing."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    now = now or timezone.now()
+    email = email or (user.email if user else "")
+    preference = preferences_for({user.pk}).get(user.pk) if user else None
+    rows = _rows(kind=kind, user=user, account=account, email=email, phone=phone,
+                 context=dict(context or {}), dedupe_key=dedupe_key, batch_key="",
+                 preference=preference, config=notification_settings_get(),
+                 utility=current_utility(), now=now)
+    return _insert_and_dispatch(rows, now=now)
+
+
+def notifications_for_accounts(*, kind: str, recipients: Iterable[AccountRecipient],
+                               contexts: dict[int, dict], batch_key: str,
+                               dedupe_prefix: str, now: datetime | None = None) -> int:
+    """One kind for many accounts in set-based inserts (imports, reminders)."""
+    now = now or timezone.now()
+    recipients = list(recipients)
+    config, utility = notification_settings_get(), current_utility()
+    preferences = preferences_for({r.user.pk for r in recipients if r.user})
+    rows: list[Notification] = []
+    for r in recipients:
+        rows += _rows(kind=kind, user=r.user, account=r.account, email=r.email,
+                      phone=r.phone, context=contexts[r.account.pk],
+                      dedupe_key=f"{dedupe_prefix}:{r.account.pk}", batch_key=batch_key,
+                      preference=preferences.get(r.user.pk) if r.user else None,
+                      config=config, utility=utility, now=now)
+    return len(_insert_and_dispatch(rows, now=now))
+
+
+def invoices_available_notify(*, invoice_ids: list[int], batch_key: str,
+                              now: datetime | None = None) -> int:
+    """"New invoice" for every invoice of an import: one call per import, rows written
+    in the import's transaction, delivered in chunks after commit."""
+    invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("account"))
+    recipients = recipients_for_accounts([invoice.account for invoice in invoices])
+    contexts = {invoice.account_id: {
+        "account_number": invoice.account.number, "period": f"{invoice.period:%m.%Y}",
+        "amount_due": f"{invoice.amount_due:.2f}"} for invoice in invoices}
+    by_account = {invoice.account_id: invoice for invoice in invoices}
+    created = 0
+    for period in sorted({invoice.period for invoice in invoices}):
+        group = [r for r in recipients if by_account[r.account.pk].period == period]
+        created += notifications_for_accounts(
+            kind=Kind.INVOICE_AVAILABLE, recipients=group, contexts=contexts,
+            batch_key=batch_key, dedupe_prefix=f"invoice:{period:%Y-%m}", now=now)
+    return created
+
+
+def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
+    """On the utility's reminder day (its own time zone), remind every account whose
+    latest invoice is due at least the threshold. Safe to run many times a day."""
+    now = now or timezone.now()
+    config, utility = notification_settings_get(), current_utility()
+    today = now.astimezone(utility.tzinfo).date()
+    if not config.debt_reminders_enabled or today.day != config.debt_reminder_day:
+        return 0
+    latest = Invoice.objects.order_by("-period").values_list("period", flat=True).first()
+    if latest is None:
+        return 0
+    invoices = list(Invoice.objects.filter(period=latest, amount_due__gte=config.debt_threshold,
+                                           account__status="open").select_related("account"))
+    contexts = {i.account_id: {"account_number": i.account.number,
+                               "amount_due": f"{i.amount_due:.2f}"} for i in invoices}
+    return notifications_for_accounts(
+        kind=Kind.DEBT_REMINDER, recipients=recipients_for_accounts(
+            [i.account for i in invoices]),
+        contexts=contexts, batch_key=f"debt:{today:%Y-%m}",
+        dedupe_prefix=f"debt:{today:%Y-%m}", now=now)
+
+
+def _insert_and_dispatch(rows: list[Notification], *, now: datetime) -> list[Notification]:
+    if not rows:
+        return []
+    plain = [row for row in rows if not row.dedupe_key]
+    keyed = [row for row in rows if row.dedupe_key]
+    created = Notification.objects.bulk_create(plain, batch_size=1000) if plain else []
+    if keyed:
+        # A dedupe_key seen before is skipped, not an error. PostgreSQL returns no ids for
+        # ignore_conflicts, so the rows are read back by key (an older pending one read
+        # back too is harmless: delivery claims each row once).
+        Notification.objects.bulk_create(keyed, ignore_conflicts=True, batch_size=1000)
+        created += list(Notification.objects.filter(
+            dedupe_key__in=[row.dedupe_key for row in keyed], status=Status.PENDING,
+            attempts=0))
+    due = [row.pk for row in created if row.next_attempt_at <= now]
+    transaction.on_commit(lambda: notifications_dispatch(notification_ids=due))
+    return created
+
+
+# --- handing rows to the task engine ----------------------------------------------------------
+
+def notifications_dispatch(*, notification_ids: list[int]) -> int:
+    """Enqueue delivery tasks in chunks (called after commit). A broker that is down
+    costs nothing but time: the rows keep `enqueued_at` empty and the flush retries."""
+    from lk_core.notifications.tasks import deliver_notifications
+
+    dispatched = 0
+    for start in range(0, len(notification_ids), DELIVERY_CHUNK):
+        chunk = notification_ids[start:start + DELIVERY_CHUNK]
+        try:
+            deliver_notifications.enqueue(chunk)
+        except Exception:
+            logger.warning("broker unavailable: %d notifications wait for the outbox flush",
+                           len(notification_ids) - start, exc_info=True)
+            return dispatched
+        Notification.objects.filter(pk__in=chunk, status=Status.PENDING).update(
+            enqueued_at=timezone.now())
+        dispatched += len(chunk)
+    return dispatched
+
+
+def notifications_flush(*, now: datetime | None = None, limit: int = 10_000) -> int:
+    """The periodic safety net: re-open claims of dead workers and enqueue every due row
+    whose task never ran (never enqueued, or enqueued long ago)."""
+    now = now or timezone.now()
+    Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+                                ).update(status=Status.PENDING, enqueued_at=None)
+    due = list(Notification.objects.filter(
+        status=Status.PENDING, next_attempt_at__lte=now).exclude(
+        enqueued_at__gte=now - REENQUEUE_AFTER).order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit])
+    return notifications_dispatch(notification_ids=due)
+
+
+def notifications_retry(*, notification_ids: list[int]) -> int:
+    """Staff's "retry now" on failed rows: pending again, attempts from zero."""
+    now = timezone.now()
+    ids = list(Notification.objects.filter(pk__in=notification_ids, status=Status.FAILED)
+               .values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=now, enqueued_at=None)
+    transaction.on_commit(lambda: notifications_dispatch(notification_ids=ids))
+    return len(ids)
+
+
+# --- preferences -----------------------------------------------------------------------------
+
+def preference_update(*, user: User, email_enabled: bool, sms_enabled: bool,
+                      muted_kinds: list[str]) -> NotificationPreference:
+    """The settings page: channels and the non-essential kinds the user turned off."""
+    unknown = set(muted_kinds) - set(Kind.values)
+    if unknown:
+        raise ValueError(f"unknown kinds: {sorted(unknown)}")
+    muted = sorted(set(muted_kinds) - ESSENTIAL_KINDS)  # essential ones cannot be muted
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"email_enabled": email_enabled, "sms_enabled": sms_enabled,
+                             "muted_kinds": muted})
+    return preference
+
+
+def preference_mute_kind(*, user_id: int, kind: str) -> bool:
+    """The unsubscribe link: turn one non-essential kind off. False when there is nothing
+    to do (unknown user, essential kind)."""
+    if kind in ESSENTIAL_KINDS or kind not in Kind.values:
+        return False
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return False
+    with transaction.atomic():
+        preference, _created = NotificationPreference.objects.select_for_update(
+        ).get_or_create(user=user)
+        if kind not in preference.muted_kinds:
+            preference.muted_kinds = [*preference.muted_kinds, kind]
+            preference.save(update_fields=["muted_kinds", "updated_at"])
+    return True

@@ -1,0 +1,69 @@
+"""Built-in wording per kind (translatable, English msgids). Staff override any part in
+MessageTemplate. Placeholders are Django template variables filled from the
+notification's context plus utility_name, portal_url and support_phone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from lk_core.notifications.models import Kind
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: Promise
+    body: Promise
+    sms: Promise
+
+
+DEFAULT_TEXTS: dict[str, Text] = {
+    Kind.REGISTRATION_PASSWORD: Text(
+        _("Your password for the {{ utility_name }} personal account"),
+        _("You are registered in the personal account of {{ utility_name }}.\n\n"
+          "Account: {{ account_number }}\nPassword: {{ password }}\n\n"
+          "Log in at {{ portal_url }} and change the password at first login."),
+        _("{{ utility_name }}: account {{ account_number }}, password {{ password }}")),
+    Kind.PASSWORD_RESET: Text(
+        _("Password reset at {{ utility_name }}"),
+        _("Someone asked to reset the password of account {{ account_number }}.\n\n"
+          "To choose a new password open {{ reset_url }}\n\n"
+          "If it was not you, ignore this message."),
+        _("{{ utility_name }}: password reset code {{ code }}")),
+    Kind.SECURITY_NOTICE: Text(
+        _("Security notice from {{ utility_name }}"),
+        _("{{ message }}\n\nIf it was not you, call us at {{ support_phone }}."),
+        _("{{ utility_name }}: {{ message }}")),
+    Kind.INVOICE_AVAILABLE: Text(
+        _("Your invoice for {{ period }} is ready"),
+        _("The invoice of account {{ account_number }} for {{ period }} is ready.\n"
+          "Amount due: {{ amount_due }} RUB.\n\nSee and pay it at {{ portal_url }}"),
+        _("{{ utility_name }}: invoice for {{ period }}, due {{ amount_due }} RUB")),
+    Kind.READING_WINDOW_OPENS: Text(
+        _("Meter readings are accepted from today"),
+        _("Submit your meter readings for account {{ account_number }} until "
+          "{{ closes_on }} at {{ portal_url }}"),
+        _("{{ utility_name }}: submit meter readings until {{ closes_on }}")),
+    Kind.READING_WINDOW_CLOSES: Text(
+        _("Meter readings: last days"),
+        _("Reading submission for account {{ account_number }} closes on {{ closes_on }}. "
+          "Submit them at {{ portal_url }}"),
+        _("{{ utility_name }}: readings are accepted until {{ closes_on }}")),
+    Kind.PAYMENT_RECEIVED: Text(
+        _("Payment received"),
+        _("We received {{ amount }} RUB for account {{ account_number }} on {{ paid_on }}. "
+          "Thank you!"),
+        _("{{ utility_name }}: payment {{ amount }} RUB received")),
+    Kind.APPEAL_STATUS: Text(
+        _("Your appeal {{ appeal_number }}: {{ status }}"),
+        _("The status of your appeal {{ appeal_number }} is now: {{ status }}.\n\n"
+          "{{ comment }}\n\nDetails: {{ portal_url }}"),
+        _("{{ utility_name }}: appeal {{ appeal_number }} - {{ status }}")),
+    Kind.DEBT_REMINDER: Text(
+        _("Reminder: {{ amount_due }} RUB due on account {{ account_number }}"),
+        _("The amount due on account {{ account_number }} is {{ amount_due }} RUB.\n"
+          "Please pay at {{ portal_url }} to avoid penalties."),
+        _("{{ utility_name }}: {{ amount_due }} RUB due, account {{ account_number }}")),
+}
