@@ -32,4 +32,7 @@ def qr_png_data_uri(payload: str) -> str:
     # One pixel per module, scaled up in the PDF without smoothing (image-rendering:
     # pixelated): WeasyPrint draws an SVG path of a dense QR code about ten times slower,
     # and re-encodes a bigger PNG for longer.
-    return segno.make(payload, error="m", micro=False).png_data_uri(scale=1, border=4)
+    # A fixed mask pattern: choosing the best of eight (segno's default) is pure Python and
+    # cost about 25 ms per receipt; any mask scans fine at this size.
+    return segno.make(payload, error="m", micro=False, mask=0).png_data_uri(scale=1,
+                                                                           border=4)

@@ -56,7 +56,7 @@ def test_receipt_bench(in_tenant_a):
     rate = len(accounts) / batch
 
     body = f"""
-`receipt_render(account=..., period=...)` (lk_core/receipts): four queries, the template,
+`receipt_render(account=..., period=...)` (lk_core/receipts): five queries, the template,
 a GOST R 56042-2014 QR code (segno, SVG) and WeasyPrint on one A4 page with DejaVu fonts.
 Baseline from the same run: WeasyPrint turning a one-line HTML page into a PDF.
 Single process, one core of {os.cpu_count()}.

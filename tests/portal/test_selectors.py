@@ -26,7 +26,7 @@ def test_dashboard_fixed_queries(in_tenant_a, django_assert_num_queries, months,
     user, account = data.resident(f"40000{months}")
     data.history(account, months=months, meters=meters)
     _warm(user)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         summary = selectors.dashboard_summary(account=account, user=user, utility=in_tenant_a,
                                               today=TODAY)
     assert summary.window.is_open
@@ -54,7 +54,8 @@ def test_dashboard_figures(in_tenant_a):
                                           today=TODAY)
     assert summary.paid_since_invoice == Decimal("100.00")
     assert summary.balance == summary.amount_due - Decimal("100.00")
-    assert summary.last_payment.external_id == "late"
+    assert (summary.last_payment.paid_on, summary.last_payment.amount) == (
+        dt.date(2026, 11, 3), Decimal("100.00"))
     assert [m.pk for m in summary.meters_due] == [stuff["meters"][1].pk]
     assert [a.text for a in summary.open_appeals] == ["Течёт"]
     assert [n.title for n in summary.notices] == ["Плановое отключение"]
@@ -138,3 +139,17 @@ def test_other_resident_and_other_tenant_see_nothing(in_tenant_a, utility_b, in_
         from lk_core.billing.models import Account
 
         assert not Account.objects.filter(number="400700").exists()
+
+
+def test_dashboard_payments_since_a_february_invoice(in_tenant_a):
+    # The month after February starts on 1 March, however long February is.
+    user, account = data.resident("400800")
+    data.history(account, months=2, last_period=dt.date(2028, 2, 1))
+    Payment.objects.create(external_id="m1", account=account, paid_on=dt.date(2028, 3, 1),
+                           amount=Decimal("10.00"), channel="bank")
+    Payment.objects.create(external_id="f29", account=account, paid_on=dt.date(2028, 2, 29),
+                           amount=Decimal("5.00"), channel="bank")
+    summary = selectors.dashboard_summary(account=account, user=user, utility=in_tenant_a,
+                                          today=dt.date(2028, 3, 2))
+    assert summary.paid_since_invoice == Decimal("10.00")
+    assert summary.last_payment.paid_on == dt.date(2028, 3, 1)
