@@ -42,3 +42,14 @@ messages: venv
 
 clean-demo:
 	rm -rf var/pgdata var/mail var/media
+
+# Background work (docs/tasks.md): workers for TASK_ENGINE=celery / dramatiq, the scheduler.
+.PHONY: worker-celery worker-dramatiq scheduler
+worker-celery: venv
+	PYTHONPATH=platform:. $(VENV)/bin/celery -A lk_platform.celery_app worker -l info --concurrency 4
+
+worker-dramatiq: venv
+	PYTHONPATH=platform:. $(VENV)/bin/dramatiq lk_platform.dramatiq_app --processes 2 --threads 4
+
+scheduler: venv
+	$(PY) manage.py run_scheduler

@@ -91,6 +91,19 @@ def client_b(utility_b) -> Client:
     return tenant_client(utility_b)
 
 
+def staff_login(client: Client, utility, username: str):
+    """Log `client` in as a staff user of `utility` who is past the forced password change
+    of the first login. The session and last_login live in the utility's schema."""
+    from lk_core.users.models import User
+
+    with schema_context(utility.schema_name):
+        staff = User.objects.get(username=username)
+        staff.must_change_password = False
+        staff.save(update_fields=["must_change_password"])
+        client.force_login(staff)
+    return staff
+
+
 @pytest.fixture
 def public_client(db) -> Client:
     from django.conf import settings

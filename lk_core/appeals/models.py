@@ -40,7 +40,7 @@ class AppealStatus(models.TextChoices):
     NEW = "new", _("New")
     IN_PROGRESS = "in_progress", _("In progress")
     ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Case closed")
 
 
 OPEN_STATUSES = (AppealStatus.NEW, AppealStatus.IN_PROGRESS, AppealStatus.ANSWERED)
@@ -79,7 +79,7 @@ class EventKind(models.TextChoices):
     STAFF_REPLY = "staff_reply", _("Reply from the company")
     RESIDENT_REPLY = "resident_reply", _("Your reply")
     STATUS = "status", _("Status changed")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Case closed")
 
 
 class AppealEvent(models.Model):

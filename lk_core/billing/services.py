@@ -5,11 +5,15 @@ then `import_run_execute`; the latter is the one call a background task will wra
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,12 +23,15 @@ from lk_core.billing.importing.lock import ImportBusy
 from lk_core.billing.importing.package import Package, PackageError, package_checksum
 from lk_core.billing.importing.progress import ImportProgress
 from lk_core.billing.importing.run import Outcome, package_import
+from lk_core.billing.interfaces import PackageFetcher
 from lk_core.billing.models import (
     ContactChange,
     ExportKind,
     ExportRun,
     ImportRun,
     ImportStatus,
+    IntegrationKey,
+    PullSource,
 )
 
 logger = logging.getLogger(__name__)
@@ -111,10 +118,6 @@ def billing_package_import(*, package_path: Path | str, source: str, started_by=
                               progress=progress)
 
 
-def import_run_has_any() -> bool:
-    return ImportRun.objects.exists()
-
-
 # --- export -----------------------------------------------------------------------------
 
 EXPORT_LOCK = 0x4C4B4245  # "LKBE": one export at a time per tenant keeps windows disjoint
@@ -164,3 +167,61 @@ def contact_change_record(*, account_number: str, email: str = "", phone: str = 
     return ContactChange.objects.create(
         account_number=account_number, email=email, phone=phone, paperless=paperless,
         consent_email=consent_email, consent_sms=consent_sms, changed_at=timezone.now())
+
+
+# --- integration keys -------------------------------------------------------------------
+
+INTEGRATION_KEY_PREFIX = "lki"
+
+
+def _key_digest(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def integration_key_rotate() -> tuple[IntegrationKey, str]:
+    """Revoke the tenant's keys and issue a new one; the plain key is returned only here."""
+    prefix = secrets.token_hex(4)
+    plain = f"{INTEGRATION_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        IntegrationKey.objects.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        key = IntegrationKey.objects.create(prefix=prefix, key_hash=_key_digest(plain))
+    return key, plain
+
+
+def integration_key_authenticate(*, plain: str) -> IntegrationKey | None:
+    """The active key of this tenant matching `plain`, or None (another tenant's key is
+    not in this schema, so it never matches)."""
+    parts = plain.split("_", 2)
+    if len(parts) != 3 or parts[0] != INTEGRATION_KEY_PREFIX:
+        return None
+    key = IntegrationKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _key_digest(plain)):
+        return None
+    IntegrationKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key
+
+
+# --- scheduled pull ---------------------------------------------------------------------
+
+def billing_pull_run(*, source: PullSource, fetcher: PackageFetcher, workdir: Path
+                     ) -> ImportRun | None:
+    """Fetch the tenant's package and import it, unless it is unchanged (the server says
+    304 for our ETag, or the bytes hash to the last package's checksum)."""
+    fetched = fetcher.fetch(url=source.url, etag=source.last_etag,
+                            auth_header=source.auth_header, into=Path(workdir) / "pull.zip")
+    source.last_checked_at = timezone.now()
+    fields = ["last_checked_at"]
+    run = None
+    if not fetched.not_modified:
+        checksum = package_checksum(fetched.path)
+        if checksum != source.last_checksum:
+            with fetched.path.open("rb") as stream:
+                run = import_run_create(source="pull", package_file=File(stream),
+                                        source_detail=source.url, started_by_label="pull")
+            run = import_run_execute(run=run)
+            source.last_run = run
+            fields.append("last_run")
+        source.last_checksum, source.last_etag = checksum, fetched.etag
+        fields += ["last_checksum", "last_etag"]
+    source.save(update_fields=fields)
+    return run

@@ -51,6 +51,7 @@ from lk_core.identity.tokens import (
     reset_tokens,
     setup_tokens,
 )
+from lk_core.notifications.services import preference_consent_set
 from lk_core.users.models import User, UserKind
 from lk_core.users.passwords import password_generate
 from tenants.urls import utility_url
@@ -220,6 +221,7 @@ def _resident_create(*, user: User, account: Account, method: str, email_notices
         sms_notices=sms_notices, consent_at=timezone.now(), consent_ip=ip,
         registered_via=method)
     ResidentAccount.objects.create(resident=resident, account=account, method=method)
+    preference_consent_set(user=user, email_enabled=email_notices, sms_enabled=sms_notices)
     return resident
 
 
@@ -281,6 +283,8 @@ def resident_notices_set(*, resident: Resident, email_notices: bool, sms_notices
     resident.consent_at = timezone.now()
     resident.consent_ip = ip
     resident.save(update_fields=["email_notices", "sms_notices", "consent_at", "consent_ip"])
+    preference_consent_set(user=resident.user, email_enabled=email_notices,
+                           sms_enabled=sms_notices)
     security_event_record(kind=Kind.NOTICES_CHANGED, user=resident.user, ip=ip,
                           email=email_notices, sms=sms_notices)
 

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from lk_core.notifications.gateways import (
-    DeliveryError,
     PermanentDeliveryError,
     RetryableDeliveryError,
     SmsGatewayConfig,
@@ -40,7 +39,7 @@ class _Senders:
     def __init__(self) -> None:
         self.utility = current_utility()
         self.config = notification_settings_get()
-        self.templates = TemplateCache()
+        self.templates = TemplateCache(self.utility)
         self.mail = get_connection()
         self._gateway = None
 
@@ -83,16 +82,19 @@ class _Senders:
         self.mail.close()
 
 
-def _claim(notification_id: int, now: datetime) -> Notification | None:
+def _claim(notification_ids: list[int], now: datetime) -> list[Notification]:
+    """Take the due, pending rows among the ids in one short transaction. Rows another
+    worker holds are skipped, rows already sent are not pending: nothing is sent twice
+    while workers live. A worker that dies after claiming leaves `sending` rows that the
+    flush re-opens after STALE_CLAIM (at-least-once, never lost)."""
     with transaction.atomic():
-        row = (Notification.objects.select_for_update(skip_locked=True)
-               .filter(pk=notification_id, status=Status.PENDING, next_attempt_at__lte=now)
-               .first())
-        if row is None:
-            return None  # sent already, being sent, not due yet, or gone
-        row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
-        row.save(update_fields=["status", "claimed_at", "attempts"])
-        return row
+        rows = list(Notification.objects.select_for_update(skip_locked=True)
+                    .filter(pk__in=notification_ids, status=Status.PENDING,
+                            next_attempt_at__lte=now).order_by("pk"))
+        for row in rows:
+            row.status, row.claimed_at, row.attempts = Status.SENDING, now, row.attempts + 1
+        Notification.objects.bulk_update(rows, ["status", "claimed_at", "attempts"])
+    return rows
 
 
 def _wipe_secrets(row: Notification) -> list[str]:
@@ -102,11 +104,13 @@ def _wipe_secrets(row: Notification) -> list[str]:
     return []
 
 
-def _record_sent(row: Notification, provider_id: str) -> None:
+def _mark_sent(row: Notification, provider_id: str) -> None:
     row.status, row.sent_at, row.provider_message_id = Status.SENT, timezone.now(), provider_id
     row.last_error = ""
-    row.save(update_fields=["status", "sent_at", "provider_message_id", "last_error",
-                            *_wipe_secrets(row)])
+    _wipe_secrets(row)
+
+
+SENT_FIELDS = ["status", "sent_at", "provider_message_id", "last_error", "context"]
 
 
 def _record_failure(row: Notification, error: Exception, now: datetime) -> None:
@@ -128,20 +132,22 @@ def _record_failure(row: Notification, error: Exception, now: datetime) -> None:
 def notifications_deliver(*, notification_ids: list[int], now: datetime | None = None
                           ) -> dict[str, int]:
     """Send the due, pending rows among `notification_ids`; count the outcomes."""
-    counts = {"sent": 0, "failed": 0, "skipped": 0}
+    rows = _claim(notification_ids, now or timezone.now())
+    counts = {"sent": 0, "failed": 0, "skipped": len(notification_ids) - len(rows)}
+    sent: list[Notification] = []
     senders = _Senders()
     try:
-        for notification_id in notification_ids:
-            row = _claim(notification_id, now or timezone.now())
-            if row is None:
-                counts["skipped"] += 1
-                continue
+        for row in rows:
             try:
-                _record_sent(row, senders.send(row))
-                counts["sent"] += 1
-            except DeliveryError as exc:
+                _mark_sent(row, senders.send(row))
+                sent.append(row)
+            except Exception as exc:
+                # in `sending`; unexpected errors count as retryable (DeliveryError says
+                # otherwise when it knows better).
                 _record_failure(row, exc, timezone.now())
                 counts["failed"] += 1
     finally:
         senders.close()
+        Notification.objects.bulk_update(sent, SENT_FIELDS)  # one statement per chunk
+    counts["sent"] = len(sent)
     return counts

@@ -38,15 +38,23 @@ def unsubscribe_token_read(token: str) -> dict:
     return signing.loads(token, salt=UNSUBSCRIBE_SALT)
 
 
-def _fill(template_text: str, context: dict, *, autoescape: bool = False) -> str:
-    return Template(template_text).render(Context(context, autoescape=autoescape)).strip()
+def _fill(template: Template, context: dict) -> str:
+    return template.render(Context(context, autoescape=False)).strip()
 
 
 class TemplateCache:
-    """Staff overrides, loaded once per batch."""
+    """What a batch shares: staff overrides and compiled templates (compiling them per
+    message was most of the cost), and the utility's portal address."""
 
-    def __init__(self) -> None:
+    def __init__(self, utility) -> None:
         self.rows = {row.kind: row for row in MessageTemplate.objects.all()}
+        self.portal_url = utility_url(utility, "/")
+        self.compiled: dict[str, Template] = {}
+
+    def template(self, text: str) -> Template:
+        if text not in self.compiled:
+            self.compiled[text] = Template(text)
+        return self.compiled[text]
 
     def wording(self, kind: str) -> tuple[str, str, str]:
         default, custom = DEFAULT_TEXTS[kind], self.rows.get(kind)
@@ -55,27 +63,29 @@ class TemplateCache:
                 (custom and custom.sms_text) or str(default.sms))
 
 
-def _context(notification: Notification, utility) -> dict:
+def _context(notification: Notification, utility, templates: TemplateCache) -> dict:
     return {**notification.context, "utility_name": utility.name,
-            "portal_url": utility_url(utility, "/"), "support_phone": utility.support_phone}
+            "portal_url": templates.portal_url, "support_phone": utility.support_phone}
 
 
-def _unsubscribe_url(notification: Notification, utility) -> str:
+def _unsubscribe_url(notification: Notification, utility, templates: TemplateCache) -> str:
     if notification.kind in ESSENTIAL_KINDS or notification.user_id is None:
         return ""
     token = unsubscribe_token(schema=utility.schema_name, user_id=notification.user_id,
                               kind=notification.kind)
-    return utility_url(utility, reverse("notifications:unsubscribe", args=[token]))
+    return templates.portal_url.rstrip("/") + reverse("notifications:unsubscribe",
+                                                      args=[token])
 
 
 def render_email(notification: Notification, utility, templates: TemplateCache
                  ) -> RenderedEmail:
     with translation.override(notification.context.get("language") or settings.LANGUAGE_CODE):
         subject, body, _sms = templates.wording(notification.kind)
-        context = _context(notification, utility)
-        text = _fill(body, context)
-        page = {"utility": utility, "subject": _fill(subject, context), "text": text,
-                "unsubscribe_url": _unsubscribe_url(notification, utility),
+        context = _context(notification, utility, templates)
+        text = _fill(templates.template(body), context)
+        page = {"utility": utility, "subject": _fill(templates.template(subject), context),
+                "text": text,
+                "unsubscribe_url": _unsubscribe_url(notification, utility, templates),
                 "portal_url": context["portal_url"]}
         return RenderedEmail(
             subject=" ".join(page["subject"].split()),
@@ -86,4 +96,5 @@ def render_email(notification: Notification, utility, templates: TemplateCache
 
 def render_sms(notification: Notification, utility, templates: TemplateCache) -> str:
     with translation.override(notification.context.get("language") or settings.LANGUAGE_CODE):
-        return _fill(templates.wording(notification.kind)[2], _context(notification, utility))
+        sms = templates.template(templates.wording(notification.kind)[2])
+        return _fill(sms, _context(notification, utility, templates))

@@ -44,14 +44,16 @@ class AccountRecipient:
 
 
 def recipients_for_accounts(accounts: list[Account]) -> list[AccountRecipient]:
-    """Residents log in with their account number, so an account's registered resident is
-    the resident user whose username is that number. One query for all accounts."""
-    users = {u.username: u for u in User.objects.filter(
-        kind=UserKind.RESIDENT, is_active=True,
-        username__in=[account.number for account in accounts])}
+    """An account's registered resident is the active user linked to it (one login per
+    account, lk_core.identity). One query for all accounts."""
+    from lk_core.identity.models import ResidentAccount
+
+    users = {link.account_id: link.resident.user for link in ResidentAccount.objects.filter(
+        account__in=accounts, resident__user__is_active=True,
+        resident__user__kind=UserKind.RESIDENT).select_related("resident__user")}
     recipients = []
     for account in accounts:
-        user = users.get(account.number)
+        user = users.get(account.pk)
         email = (user.email if user else "") or account.email
         recipients.append(AccountRecipient(account=account, user=user, email=email,
                                            phone=account.phone))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from lk_core.billing.models import Account, Invoice
+from lk_core.billing.models import Account, Invoice, Payment
+from lk_core.meters.models import Meter
 from lk_core.notifications.models import (
     ESSENTIAL_KINDS,
     USER_INITIATED_KINDS,
@@ -153,18 +155,46 @@ def invoices_available_notify(*, invoice_ids: list[int], batch_key: str,
     """"New invoice" for every invoice of an import: one call per import, rows written
     in the import's transaction, delivered in chunks after commit."""
     invoices = list(Invoice.objects.filter(pk__in=invoice_ids).select_related("account"))
-    recipients = recipients_for_accounts([invoice.account for invoice in invoices])
-    contexts = {invoice.account_id: {
-        "account_number": invoice.account.number, "period": f"{invoice.period:%m.%Y}",
-        "amount_due": f"{invoice.amount_due:.2f}"} for invoice in invoices}
-    by_account = {invoice.account_id: invoice for invoice in invoices}
+    recipients = {r.account.pk: r for r in recipients_for_accounts(
+        list({invoice.account_id: invoice.account for invoice in invoices}.values()))}
     created = 0
     for period in sorted({invoice.period for invoice in invoices}):
-        group = [r for r in recipients if by_account[r.account.pk].period == period]
+        group = [invoice for invoice in invoices if invoice.period == period]
+        contexts = {invoice.account_id: {
+            "account_number": invoice.account.number, "period": f"{period:%m.%Y}",
+            "amount_due": f"{invoice.amount_due:.2f}"} for invoice in group}
         created += notifications_for_accounts(
-            kind=Kind.INVOICE_AVAILABLE, recipients=group, contexts=contexts,
-            batch_key=batch_key, dedupe_prefix=f"invoice:{period:%Y-%m}", now=now)
+            kind=Kind.INVOICE_AVAILABLE, contexts=contexts, batch_key=batch_key,
+            recipients=[recipients[invoice.account_id] for invoice in group],
+            dedupe_prefix=f"invoice:{period:%Y-%m}", now=now)
     return created
+
+
+def reading_window_notify(*, kind: str, closes_on: date, now: datetime | None = None) -> int:
+    """"Readings are accepted" / "last days" for every open account with a meter in
+    service. The readings feature calls it (from its periodic job) with its window."""
+    if kind not in (Kind.READING_WINDOW_OPENS, Kind.READING_WINDOW_CLOSES):
+        raise ValueError(f"{kind!r} is not a reading-window kind")
+    in_service = Meter.objects.filter(account=OuterRef("pk"), removed_on__isnull=True)
+    accounts = list(Account.objects.filter(Exists(in_service), status="open").order_by("pk"))
+    contexts = {a.pk: {"account_number": a.number, "closes_on": f"{closes_on:%d.%m.%Y}"}
+                for a in accounts}
+    return notifications_for_accounts(
+        kind=kind, recipients=recipients_for_accounts(accounts), contexts=contexts,
+        batch_key=f"readings:{closes_on:%Y-%m-%d}",
+        dedupe_prefix=f"{kind}:{closes_on:%Y-%m-%d}", now=now)
+
+
+def payment_received_notify(*, payment: Payment) -> list[Notification]:
+    """"Payment received" to the account's resident; once per payment however often the
+    payment is seen (imports re-sent, webhook retried)."""
+    [recipient] = recipients_for_accounts([payment.account])
+    return notification_enqueue(
+        kind=Kind.PAYMENT_RECEIVED, user=recipient.user, account=payment.account,
+        email=recipient.email, phone=recipient.phone,
+        dedupe_key=f"payment:{payment.external_id}",
+        context={"amount": f"{payment.amount:.2f}", "account_number": payment.account.number,
+                 "paid_on": f"{payment.paid_on:%d.%m.%Y}"})
 
 
 def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
@@ -192,17 +222,20 @@ def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
 def _insert_and_dispatch(rows: list[Notification], *, now: datetime) -> list[Notification]:
     if not rows:
         return []
+    keyed = [row for row in rows if row.dedupe_key]
+    seen = set(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in keyed])
+               .values_list("dedupe_key", "channel")) if keyed else set()
+    rows = [row for row in rows if (row.dedupe_key, row.channel) not in seen]
     plain = [row for row in rows if not row.dedupe_key]
     keyed = [row for row in rows if row.dedupe_key]
     created = Notification.objects.bulk_create(plain, batch_size=1000) if plain else []
     if keyed:
-        # A dedupe_key seen before is skipped, not an error. PostgreSQL returns no ids for
-        # ignore_conflicts, so the rows are read back by key (an older pending one read
-        # back too is harmless: delivery claims each row once).
+        # ignore_conflicts covers a concurrent run inserting the same keys meanwhile;
+        # PostgreSQL then returns no ids, so the new rows are read back by key.
         Notification.objects.bulk_create(keyed, ignore_conflicts=True, batch_size=1000)
         created += list(Notification.objects.filter(
             dedupe_key__in=[row.dedupe_key for row in keyed], status=Status.PENDING,
-            attempts=0))
+            attempts=0, enqueued_at__isnull=True))
     due = [row.pk for row in created if row.next_attempt_at <= now]
     transaction.on_commit(lambda: notifications_dispatch(notification_ids=due))
     return created
@@ -266,6 +299,15 @@ def preference_update(*, user: User, email_enabled: bool, sms_enabled: bool,
     preference, _created = NotificationPreference.objects.update_or_create(
         user=user, defaults={"email_enabled": email_enabled, "sms_enabled": sms_enabled,
                              "muted_kinds": muted})
+    return preference
+
+
+def preference_consent_set(*, user: User, email_enabled: bool,
+                           sms_enabled: bool) -> NotificationPreference:
+    """Channel consent as given at registration or on the consent page (the record of
+    who consented when and from where stays with lk_core.identity); muted kinds stay."""
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"email_enabled": email_enabled, "sms_enabled": sms_enabled})
     return preference
 
 

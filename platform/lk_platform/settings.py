@@ -62,6 +62,8 @@ if not SECRET_KEY:
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY") or SECRET_KEY
 # Billing export windows end this many seconds before "now" (see docs/exchange-format.md).
 BILLING_EXPORT_SETTLE_SECONDS = int(env("BILLING_EXPORT_SETTLE_SECONDS", "5") or 0)
+BILLING_UPLOAD_MAX_BYTES = int(env("BILLING_UPLOAD_MAX_BYTES", str(512 * 1024 * 1024)) or 0)
+BILLING_PUSH_LOCK_WAIT = float(env("BILLING_PUSH_LOCK_WAIT", "0") or 0)  # 0: refuse at once
 
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", "localhost")
 PLATFORM_NAME = env("PLATFORM_NAME", "ЛК ЖКХ")
@@ -231,7 +233,7 @@ CACHES = {
 }
 BROKER_URL = env("BROKER_URL") or env("CELERY_BROKER_URL") or ""
 
-# --- background work (docs/tasks.md, docs/adr/0001-task-layer.md) -----------------------
+# --- background work (docs/tasks.md, docs/adr/0004-task-layer.md) -----------------------
 # immediate: in-process after commit (the demo, no broker); celery / dramatiq: a worker.
 TASK_ENGINE = env("TASK_ENGINE") or ("celery" if BROKER_URL else "immediate")
 if TASK_ENGINE not in {"immediate", "celery", "dramatiq"}:

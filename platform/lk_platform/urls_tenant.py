@@ -9,6 +9,7 @@ urlpatterns = [
     path("branding.css", branding_css, name="branding_css"),
     path("staff/", staff_console.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/integration/", include("integrations.billing.urls")),
     path("api/v1/", include("lk_core.api.urls")),
     path("", include("lk_core.identity.urls")),
     path("notifications/", include("lk_core.notifications.urls")),

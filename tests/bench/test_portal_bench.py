@@ -32,7 +32,7 @@ def test_database_is_ready(db):
     assert Utility.objects.filter(slug="alpha").exists()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def resident_session(django_db_setup, django_db_blocker):
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -60,6 +60,7 @@ def resident_session(django_db_setup, django_db_blocker):
             connection.set_schema_to_public()
             utility_delete(utility=utility, actor="bench")
             connection.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _load(port: int, host: str, path: str, cookie: str, marker: bytes) -> dict:

@@ -5,6 +5,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 SAMPLES = Path("/work/shared/samples")
 ENSKVODA = SAMPLES / "billing-enskvoda"
@@ -57,3 +58,17 @@ def table_counts() -> dict[str, int]:
 
     return {model.__name__: model.objects.count()
             for model in (Account, Service, Invoice, ChargeLine, Payment, Meter, Reading)}
+
+
+@pytest.fixture(scope="module")
+def committed_tenant(django_db_setup, django_db_blocker):
+    from tenants.services import utility_create, utility_delete
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()  # an earlier test may have left another tenant
+        utility = utility_create(slug="gamma", name="Gamma Water", actor="tests", kind="water",
+                                 staff_email="admin@gamma.test", send_staff_email=False).utility
+    yield utility
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        utility_delete(utility=utility, actor="tests")

@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 
-import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -22,20 +21,6 @@ from lk_core.billing.services import billing_package_import
 from tests.bench.generator import package_generate
 from tests.billing.conftest import ENSKVODA, table_counts
 from tests.conftest import ROOT, _test_database_url
-
-
-@pytest.fixture(scope="module")
-def committed_tenant(django_db_setup, django_db_blocker):
-    from tenants.services import utility_create, utility_delete
-
-    with django_db_blocker.unblock():
-        connection.set_schema_to_public()  # an earlier test may have left another tenant
-        utility = utility_create(slug="gamma", name="Gamma Water", actor="tests", kind="water",
-                                 staff_email="admin@gamma.test", send_staff_email=False).utility
-    yield utility
-    with django_db_blocker.unblock():
-        connection.set_schema_to_public()
-        utility_delete(utility=utility, actor="tests")
 
 
 class HoldBeforeApply(ImportProgress):

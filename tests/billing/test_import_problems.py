@@ -146,3 +146,18 @@ def test_not_a_package_is_refused_clearly(in_tenant_a, tmp_path):
     empty.mkdir()
     run = billing_package_import(package_path=empty, source="test")
     assert "manifest.json" in run.report["message"]
+
+
+def test_problem_messages_are_translated(in_tenant_a, enskvoda_copy):
+    from django.utils import translation
+
+    set_field(enskvoda_copy / "payments.csv", 2, "account_number", "999999999")
+    with translation.override("ru"):
+        ru = billing_package_import(package_path=enskvoda_copy, source="test")
+    with translation.override("en"):
+        en = billing_package_import(package_path=enskvoda_copy, source="test")
+    assert ru.report["problems"]["first"][0]["message"] == \
+        "Лицевого счёта 999999999 нет ни в пакете, ни в портале."
+    assert en.report["problems"]["first"][0]["message"] == \
+        "Account 999999999 is neither in the package nor in the portal."
+    assert ru.report["message"] == "Пакет отклонён; ничего не изменено."

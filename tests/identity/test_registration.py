@@ -298,3 +298,26 @@ def test_letters_are_branded_and_names_are_not_html_escaped_in_text(client_a, ut
     assert "Вода & Тепло" in letter.subject and "Вода & Тепло" in letter.body
     html = letter.alternatives[0][0]
     assert "Вода &amp; Тепло" in html and "#0b5cad" in html  # the utility's colour
+
+
+def test_consent_given_at_registration_is_what_notifications_obey(
+        in_tenant_a, django_capture_on_commit_callbacks):
+    from lk_core.identity.services import (
+        resident_notices_set,
+        resident_register,
+        rules_default_ensure,
+    )
+    from lk_core.notifications.models import NotificationPreference
+    from tests.identity.conftest import account_with_invoices
+
+    account_with_invoices("700000001")
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = resident_register(account_number="700000001", email="c@example.test",
+                                    proof="1234.56", rules_version=rules_default_ensure(),
+                                    email_notices=False, sms_notices=True, ip="198.51.100.2")
+    preference = NotificationPreference.objects.get(user=outcome.user)
+    assert (preference.email_enabled, preference.sms_enabled) == (False, True)
+    resident_notices_set(resident=outcome.user.resident, email_notices=True,
+                         sms_notices=False, ip="198.51.100.2")
+    preference.refresh_from_db()
+    assert (preference.email_enabled, preference.sms_enabled) == (True, False)

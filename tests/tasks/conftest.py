@@ -50,9 +50,14 @@ def tasks_setting(engine: str, broker_url: str) -> dict:
 
 def worker_command(engine: str) -> list[str]:
     if engine == "celery":
+        # A node name of its own: RabbitMQ keeps each node's control queue exclusive, and
+        # other test runs or helpers may run a worker on this host at the same time.
         return [sys.executable, "-m", "celery", "-A", "lk_platform.celery_app", "worker",
                 "-P", "threads", "-c", "4", "-l", "info", "--without-gossip",
-                "--without-mingle", "--without-heartbeat"]
+                "--without-mingle", "--without-heartbeat",
+                # A node name of this run's own: the remote-control queue is named after it,
+                # and two runs sharing a broker must not fight over one exclusive queue.
+                "-n", f"{settings.TASK_NAMESPACE}@%h"]
     return [sys.executable, "-m", "dramatiq", "lk_platform.dramatiq_app", "--processes",
             "1", "--threads", "4"]
 
@@ -60,15 +65,16 @@ def worker_command(engine: str) -> list[str]:
 class Worker:
     """A worker subprocess that can be stopped and started again (broker down / back)."""
 
-    def __init__(self, engine: str, broker_url: str) -> None:
+    def __init__(self, engine: str, broker_url: str, extra_env: dict | None = None) -> None:
         self.engine, self.broker_url, self.proc = engine, broker_url, None
+        self.extra_env = extra_env or {}
 
     def start(self) -> Worker:
         env = {**os.environ, "DATABASE_URL": _test_database_url(), "LK_TESTING": "1",
                "TASK_ENGINE": self.engine, "BROKER_URL": self.broker_url,
                "TASK_NAMESPACE": settings.TASK_NAMESPACE, "LK_TEST_REDIS_URL": REDIS_URL,
                "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}", "DB_CONN_MAX_AGE": "0",
-               "EMAIL_FILE_PATH": str(settings.EMAIL_FILE_PATH)}
+               "EMAIL_FILE_PATH": str(settings.EMAIL_FILE_PATH), **self.extra_env}
         ARTIFACTS.mkdir(exist_ok=True)
         scheme = self.broker_url.split(":")[0]
         self.log = open(ARTIFACTS / f"worker-{self.engine}-{scheme}.log", "a")  # noqa: SIM115
@@ -113,16 +119,19 @@ def _forget_broker_state() -> None:
         return
     channel = connection.channel()
     for queue in QUEUES:
+        channel.queue_delete(f"{settings.TASK_NAMESPACE}.celery.{queue}")
+        channel.exchange_delete(f"{settings.TASK_NAMESPACE}.celery.{queue}")
         for suffix in ("", ".DQ", ".XQ"):
             channel.queue_delete(f"{settings.TASK_NAMESPACE}.dramatiq.{queue}{suffix}")
     connection.close()
 
 
-def running_worker(pool, engine: str, broker_url: str) -> Worker:
+def running_worker(pool, engine: str, broker_url: str, extra_env: dict | None = None
+                   ) -> Worker:
     broker_reachable(broker_url)
     key = (engine, broker_url)
     if key not in pool or pool[key].proc is None:
-        pool[key] = Worker(engine, broker_url).start()
+        pool[key] = Worker(engine, broker_url, extra_env).start()
     return pool[key]
 
 

@@ -55,3 +55,25 @@ def flaky(token: str, failures: int) -> None:
 def permanent_failure(token: str) -> None:
     _redis().incr(probe_key(f"attempts:{token}"))
     raise PermanentTaskError("nothing a retry could fix")
+
+
+@task(max_retries=0, time_limit=1)
+def runaway(token: str) -> None:
+    """Would report after 3 s; its time limit is 1 s."""
+    import time
+
+    _redis().incr(probe_key(f"attempts:{token}"))
+    for _ in range(30):
+        time.sleep(0.1)
+    _report(token)
+
+
+@task(queue_name="periodic")
+def record_tick() -> None:
+    """A periodic job for the scheduler tests: reports the schema it was fanned out to."""
+    _redis().rpush(probe_key("ticks"), connection.schema_name)
+
+
+@task(platform_wide=True, queue_name="periodic")
+def record_platform_tick() -> None:
+    _redis().rpush(probe_key("ticks"), f"platform:{connection.schema_name}")

@@ -113,21 +113,24 @@ def test_a_message_naming_public_for_a_tenant_task_never_runs(
     """A forged or misrouted message (schema `public`) is refused by the worker."""
     from django_tasks import default_task_backend
 
-    token, marker = _token(), _token()
+    token, ghost, marker = _token(), _token(), _token()
     with in_schema(utility_a):
         forged = probe_tasks.record_schema.enqueue(token)
+        unknown = probe_tasks.record_schema.enqueue(ghost)
         good = probe_tasks.record_schema.enqueue(marker)
     default_task_backend.send(forged, "public")
+    default_task_backend.send(unknown, "u_no_such_utility")
     default_task_backend.send(good, utility_a.schema_name)
     runs = _runs({marker})
-    assert token not in runs
+    assert token not in runs and ghost not in runs
 
 
-def test_rabbitmq_broker_runs_tenant_tasks(worker_pool, utility_a, utility_b, in_schema,
-                                           django_capture_on_commit_callbacks):
-    running_worker(worker_pool, "dramatiq", RABBIT_URL)
+@pytest.mark.parametrize("rabbit_engine", ["celery", "dramatiq"])
+def test_rabbitmq_broker_runs_tenant_tasks(rabbit_engine, worker_pool, utility_a, utility_b,
+                                           in_schema, django_capture_on_commit_callbacks):
+    running_worker(worker_pool, rabbit_engine, RABBIT_URL)
     tokens = {}
-    with override_settings(TASKS=tasks_setting("dramatiq", RABBIT_URL)), \
+    with override_settings(TASKS=tasks_setting(rabbit_engine, RABBIT_URL)), \
             django_capture_on_commit_callbacks(execute=True):
         for utility in (utility_a, utility_b):
             token = _token()
@@ -138,6 +141,25 @@ def test_rabbitmq_broker_runs_tenant_tasks(worker_pool, utility_a, utility_b, in
     assert {t: r["db_schema"] for t, r in runs.items()} == tokens
 
 
+def test_dramatiq_time_limit_stops_a_runaway_task(worker_pool, utility_a, in_schema,
+                                                   django_capture_on_commit_callbacks):
+    """Dramatiq enforces `time_limit` in its thread workers (Celery does in the prefork
+    pool production uses; the tests' threads pool cannot interrupt a thread)."""
+    running_worker(worker_pool, "dramatiq", REDIS_URL)
+    token, marker = _token(), _token()
+    with override_settings(TASKS=tasks_setting("dramatiq", REDIS_URL)), \
+            django_capture_on_commit_callbacks(execute=True), in_schema(utility_a):
+        probe_tasks.runaway.enqueue(token)
+        probe_tasks.record_schema.enqueue(marker)
+    _runs({marker})
+    wait_for(lambda: _attempts(token) >= 1)
+    import time
+
+    time.sleep(4)  # the task would have reported by now, had it not been stopped
+    assert token not in _runs({marker})
+    assert _attempts(token) == 1  # max_retries=0: stopped, not run again
+
+
 @override_settings(TASKS=tasks_setting("immediate", ""))
 def test_immediate_engine_runs_after_commit_in_the_tenant_schema(
         utility_b, in_schema, django_capture_on_commit_callbacks):
@@ -146,8 +168,9 @@ def test_immediate_engine_runs_after_commit_in_the_tenant_schema(
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             result = probe_tasks.record_schema.enqueue(token)
         assert not result.is_finished  # nothing ran inside the transaction
-        for callback in callbacks:
-            callback()
+        with django_capture_on_commit_callbacks(execute=True):  # "the commit"
+            for callback in callbacks:
+                callback()
         assert connection.schema_name == utility_b.schema_name  # caller's schema kept
     assert result.status == "SUCCESSFUL"
     assert _runs({token}, timeout=1)[token]["db_schema"] == utility_b.schema_name
@@ -158,3 +181,12 @@ def test_immediate_engine_refuses_public_too(db):
     connection.set_schema_to_public()
     with pytest.raises(TenantContextError):
         probe_tasks.record_schema.enqueue(_token())
+
+
+def test_a_missing_broker_fails_the_task_tests_instead_of_skipping_them():
+    """What the worker fixtures do when Redis/RabbitMQ is absent (CI=true or not)."""
+    from tests.tasks.conftest import broker_reachable
+
+    with pytest.raises(RuntimeError, match="unreachable"):
+        broker_reachable("redis://127.0.0.1:9/0")
+    broker_reachable(REDIS_URL)  # and the real one is there

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from lk_core.billing.importing.checks import num, v
 from lk_core.billing.importing.spec import (
     ACCOUNTS,
     CHARGES,
@@ -18,22 +17,9 @@ from lk_core.billing.importing.spec import (
     PAYMENTS,
     READINGS,
     SERVICES,
-    FileSpec,
 )
 
 CHARGES_SOURCE = "lk_stg_charges_typed"
-
-
-def _col(spec: FileSpec, name: str):
-    return next(c for c in spec.columns if c.name == name)
-
-
-def _date(name: str) -> str:
-    return f"{v(name)}::date"
-
-
-def _period(name: str = "period") -> str:
-    return f"({v(name)} || '-01')::date"
 
 
 @dataclass(frozen=True)
@@ -89,17 +75,16 @@ def upsert(target: Target) -> dict[str, int]:
 
 
 def _account_join(alias: str = "a") -> str:
-    return f"JOIN billing_account {alias} ON {alias}.number = {v('account_number')}"
+    return f"JOIN billing_account {alias} ON {alias}.number = s.account_number"
 
 
 def _service_join(alias: str = "sv") -> str:
-    return f"JOIN billing_service {alias} ON {alias}.code = {v('service_code')}"
+    return f"JOIN billing_service {alias} ON {alias}.code = s.service_code"
 
 
 def services_target() -> Target:
     return Target("billing_service", ("code",), ("name", "unit"), f"""
-        SELECT {v("code")} AS code, {v("name")} AS name, coalesce({v("unit")}, '') AS unit
-        FROM {SERVICES.table} s""")
+        SELECT s.code, s.name, coalesce(s.unit, '') AS unit FROM {SERVICES.typed_table} s""")
 
 
 def accounts_target() -> Target:
@@ -107,14 +92,12 @@ def accounts_target() -> Target:
         "billing_account", ("number",),
         ("address", "holder_name", "area_m2", "residents_count", "email", "phone",
          "passport_hash", "status"), f"""
-        SELECT {v("account_number")} AS number, {v("address")} AS address,
-               coalesce({v("holder_name")}, '') AS holder_name,
-               {num(_col(ACCOUNTS, "area_m2"))}::numeric(10, 2) AS area_m2,
-               {v("residents")}::smallint AS residents_count,
-               coalesce({v("email")}, '') AS email, coalesce({v("phone")}, '') AS phone,
-               coalesce({v("passport_hash")}, '') AS passport_hash,
-               coalesce(lower({v("status")}), 'open') AS status
-        FROM {ACCOUNTS.table} s""",
+        SELECT s.account_number AS number, s.address,
+               coalesce(s.holder_name, '') AS holder_name, s.area_m2::numeric(10, 2) AS area_m2,
+               s.residents::smallint AS residents_count, coalesce(s.email, '') AS email,
+               coalesce(s.phone, '') AS phone, coalesce(s.passport_hash, '') AS passport_hash,
+               coalesce(s.status, 'open') AS status
+        FROM {ACCOUNTS.typed_table} s""",
         on_insert=(("created_at", "now()"),), on_update=(("updated_at", "now()"),))
 
 
@@ -122,10 +105,9 @@ def invoices_target() -> Target:
     money = [c.name for c in INVOICES.columns if c.kind == "decimal"]
     return Target(
         "billing_invoice", ("account_id", "period"), (*money, "due_date"), f"""
-        SELECT a.id AS account_id, {_period()} AS period,
-               {", ".join(f"{num(_col(INVOICES, m))}::numeric(14, 2) AS {m}" for m in money)},
-               {_date("due_date")} AS due_date
-        FROM {INVOICES.table} s {_account_join()}""",
+        SELECT a.id AS account_id, s.period,
+               {", ".join(f"s.{m}::numeric(14, 2) AS {m}" for m in money)}, s.due_date
+        FROM {INVOICES.typed_table} s {_account_join()}""",
         on_update=(("updated_at", "now()"),))
 
 
@@ -135,12 +117,11 @@ def charges_stage_typed() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{CHARGES_SOURCE}")
         cursor.execute(f"""
             CREATE TEMP TABLE {CHARGES_SOURCE} AS
-            SELECT a.id AS account_id, {_period()} AS period, sv.id AS service_id,
-                   {num(_col(CHARGES, "quantity"))}::numeric(16, 4) AS quantity,
-                   {num(_col(CHARGES, "tariff"))}::numeric(14, 4) AS tariff,
-                   {num(_col(CHARGES, "amount"))}::numeric(14, 2) AS amount,
-                   {num(_col(CHARGES, "recalculation"))}::numeric(14, 2) AS recalculation
-            FROM {CHARGES.table} s {_account_join()} {_service_join()}""")
+            SELECT a.id AS account_id, s.period, sv.id AS service_id,
+                   s.quantity::numeric(16, 4) AS quantity, s.tariff::numeric(14, 4) AS tariff,
+                   s.amount::numeric(14, 2) AS amount,
+                   s.recalculation::numeric(14, 2) AS recalculation
+            FROM {CHARGES.typed_table} s {_account_join()} {_service_join()}""")
         cursor.execute(f"ANALYZE {CHARGES_SOURCE}")
 
 
@@ -155,8 +136,8 @@ def charges_replace_sets() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"""
             DELETE FROM billing_chargeline c
-            USING (SELECT DISTINCT a.id AS account_id, {_period()} AS period
-                   FROM {INVOICES.table} s {_account_join()}) inv
+            USING (SELECT DISTINCT a.id AS account_id, s.period
+                   FROM {INVOICES.typed_table} s {_account_join()}) inv
             WHERE c.account_id = inv.account_id AND c.period = inv.period
               AND NOT EXISTS (SELECT 1 FROM {CHARGES_SOURCE} n
                               WHERE n.account_id = c.account_id AND n.period = c.period
@@ -169,22 +150,18 @@ def meters_target() -> Target:
         "meters_meter", ("meter_id",),
         ("account_id", "service_id", "serial_number", "zones", "digits", "installed_on",
          "verified_until", "removed_on"), f"""
-        SELECT {v("meter_id")} AS meter_id, a.id AS account_id, sv.id AS service_id,
-               {v("serial_number")} AS serial_number, {v("zones")}::smallint AS zones,
-               {v("digits")}::smallint AS digits, {_date("installed_on")} AS installed_on,
-               {_date("verified_until")} AS verified_until,
-               {_date("removed_on")} AS removed_on
-        FROM {METERS.table} s {_account_join()} {_service_join()}""")
+        SELECT s.meter_id, a.id AS account_id, sv.id AS service_id, s.serial_number,
+               s.zones::smallint AS zones, s.digits::smallint AS digits, s.installed_on,
+               s.verified_until, s.removed_on
+        FROM {METERS.typed_table} s {_account_join()} {_service_join()}""")
 
 
 def readings_target() -> Target:
-    zones = ", ".join(f"{num(_col(READINGS, z))}::numeric(16, 4) AS {z}"
-                      for z in ("t1", "t2", "t3"))
     return Target(
         "meters_reading", ("meter_id", "taken_on", "source"), ("t1", "t2", "t3"), f"""
-        SELECT m.id AS meter_id, {_date("taken_on")} AS taken_on,
-               lower({v("source")}) AS source, {zones}
-        FROM {READINGS.table} s JOIN meters_meter m ON m.meter_id = {v("meter_id")}""",
+        SELECT m.id AS meter_id, s.taken_on, s.source, s.t1::numeric(16, 4) AS t1,
+               s.t2::numeric(16, 4) AS t2, s.t3::numeric(16, 4) AS t3
+        FROM {READINGS.typed_table} s JOIN meters_meter m ON m.meter_id = s.meter_id""",
         on_insert=(("created_at", "now()"), ("channel", "''")),
         protected="t.submitted_at IS NOT NULL OR t.submitted_by_id IS NOT NULL")
 
@@ -193,11 +170,9 @@ def payments_target() -> Target:
     return Target(
         "billing_payment", ("external_id",), ("account_id", "paid_on", "amount", "channel"),
         f"""
-        SELECT {v("payment_id")} AS external_id, a.id AS account_id,
-               {_date("paid_on")} AS paid_on,
-               {num(_col(PAYMENTS, "amount"))}::numeric(14, 2) AS amount,
-               lower({v("channel")}) AS channel
-        FROM {PAYMENTS.table} s {_account_join()}""")
+        SELECT s.payment_id AS external_id, a.id AS account_id, s.paid_on,
+               s.amount::numeric(14, 2) AS amount, s.channel
+        FROM {PAYMENTS.typed_table} s {_account_join()}""")
 
 
 def package_apply(present: set[str]) -> dict[str, dict[str, int]]:

@@ -1,6 +1,6 @@
-"""Whole-package checks in SQL over the staging tables. Every check inserts its findings
-into one temporary table (kind, file, line, column, value, expected), so thousands of
-problems cost no Python memory; the report takes counts per kind and the first N."""
+"""Whole-package checks in SQL over the typed staging tables. Every check inserts its
+findings into one temporary table (kind, file, line, column, value, expected), so thousands
+of problems cost no Python memory; the report takes counts per kind and the first N."""
 
 from __future__ import annotations
 
@@ -15,48 +15,31 @@ from lk_core.billing.importing.spec import (
     Column,
     FileSpec,
 )
+from lk_core.billing.importing.typed import has_raw
 
 PROBLEMS_TABLE = "lk_stg_problems"
-
-
-def v(column: str, alias: str = "s") -> str:
-    """The trimmed value of a staging column, NULL when empty."""
-    return f"NULLIF(btrim({alias}.{column}), '')"
-
-
-def decimal_pattern(column: Column) -> str:
-    return rf"^[-+]?\d{{1,{column.digits}}}([.,]\d{{1,{column.places}}})?$"
-
-
-def num(column: Column, alias: str = "s") -> str:
-    """A decimal column as numeric, NULL when empty or malformed (so checks never raise).
-    The format check reports malformed values; this only has to be safe and fast."""
-    value = f"replace({v(column.name, alias)}, ',', '.')"
-    return f"(CASE WHEN pg_input_is_valid({value}, 'numeric') THEN {value}::numeric END)"
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def _kind_expression(column: Column) -> str | None:
-    value = v(column.name)
+    """The problem kind of one value in typed table `s`, or NULL when it is fine."""
+    name = column.name
+    raw = f"s.{name}__raw" if has_raw(column) else f"s.{name}"
     when_empty = "'required'" if column.required else "NULL"
     if column.kind == "passport":
         return None  # checked in Python before hashing
-    tests = {
-        "text": f"length({value}) > {column.max_length or 10**6}",
-        "decimal": f"{value} !~ '{decimal_pattern(column)}'",
-        "date": rf"NOT ({value} ~ '^\d{{4}}-\d{{2}}-\d{{2}}$' AND "
-                f"pg_input_is_valid({value}, 'date'))",
-        "period": rf"{value} !~ '^\d{{4}}-(0[1-9]|1[0-2])$'",
-        "choice": f"lower({value}) <> ALL(ARRAY[{', '.join(repr(c) for c in column.choices)}])",
-    }
+    bad = {
+        "text": f"length(s.{name}) > {column.max_length or 10**6}",
+        "decimal": (f"s.{name} IS NULL OR s.{name} = 'NaN' OR abs(s.{name}) >= "
+                    f"1e{column.digits} OR scale(s.{name}) > {column.places}"),
+        "int": f"s.{name} IS NULL OR s.{name} NOT BETWEEN {column.low} AND {column.high}",
+        "date": f"s.{name} IS NULL OR {raw} !~ '{DATE_RE}'",
+        "period": f"s.{name} IS NULL",
+        "choice": f"s.{name} <> ALL(ARRAY[{', '.join(repr(c) for c in column.choices)}])",
+    }[column.kind]
     kind = {"text": "too_long", "decimal": "number", "int": "integer", "date": "date",
             "period": "period", "choice": "choice"}[column.kind]
-    if column.kind == "int":
-        # CASE keeps the cast from running on a non-number.
-        return (f"CASE WHEN {value} IS NULL THEN {when_empty} WHEN {value} !~ '^\\d{{1,6}}$' "
-                f"THEN 'integer' WHEN {value}::int NOT BETWEEN {column.low} AND "
-                f"{column.high} THEN 'integer' END")
-    return f"CASE WHEN {value} IS NULL THEN {when_empty} WHEN {tests[column.kind]} " \
-           f"THEN '{kind}' END"
+    return f"CASE WHEN {raw} IS NULL THEN {when_empty} WHEN {bad} THEN '{kind}' END"
 
 
 def problems_table_create() -> None:
@@ -80,70 +63,62 @@ def check_formats(spec: FileSpec) -> None:
     parts = [(c, _kind_expression(c)) for c in spec.columns]
     parts = [(c, expr) for c, expr in parts if expr]
     any_bad = " OR ".join(f"({expr}) IS NOT NULL" for _c, expr in parts)
-    values = ", ".join(f"('{c.name}', s.{c.name}, {expr})" for c, expr in parts)
+    values = ", ".join(
+        f"('{c.name}', s.{c.name}{'__raw' if has_raw(c) else ''}::text, {expr})"
+        for c, expr in parts)
     _insert(spec, f"""
-        WITH bad AS MATERIALIZED (SELECT * FROM {spec.table} s WHERE {any_bad})
+        WITH bad AS MATERIALIZED (SELECT * FROM {spec.typed_table} s WHERE {any_bad})
         SELECT x.kind, s.line, x.col, x.val, NULL
         FROM bad s, LATERAL (VALUES {values}) x(col, val, kind)
         WHERE x.kind IS NOT NULL""")
 
 
 def check_duplicates(spec: FileSpec) -> None:
-    aliases = ", ".join(f"k{i}" for i in range(len(spec.key)))
-    shown = " || ' / ' || ".join(f"coalesce(k{i}, '')" for i in range(len(spec.key)))
+    keys = ", ".join(spec.key)
+    shown = " || ' / ' || ".join(f"coalesce(s.{k}::text, '')" for k in spec.key)
     _insert(spec, f"""
-        WITH keyed AS (SELECT s.line, {", ".join(f"{v(k)} AS k{i}"
-                                                for i, k in enumerate(spec.key))}
-                       FROM {spec.table} s),
-             dup AS (SELECT {aliases} FROM keyed GROUP BY {aliases} HAVING count(*) > 1)
-        SELECT 'duplicate', keyed.line, '{"+".join(spec.key)}', {shown}, NULL
-        FROM keyed JOIN dup USING ({aliases})""")
+        WITH dup AS (SELECT {keys} FROM {spec.typed_table}
+                     WHERE {" AND ".join(f"{k} IS NOT NULL" for k in spec.key)}
+                     GROUP BY {keys} HAVING count(*) > 1)
+        SELECT 'duplicate', s.line, '{"+".join(spec.key)}', {shown}, NULL
+        FROM {spec.typed_table} s JOIN dup USING ({keys})""")
 
 
 def check_references(spec: FileSpec) -> None:
     for column, target in spec.references:
         staged, staged_column, table, table_column = REFERENCE_TARGETS[target]
         _insert(spec, f"""
-            SELECT 'unknown_{target}', s.line, '{column}', {v(column)}, NULL
-            FROM {spec.table} s
-            WHERE {v(column)} IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM {staged.table} t
-                              WHERE btrim(t.{staged_column}) = {v(column)})
-              AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{table_column} = {v(column)})""")
+            SELECT 'unknown_{target}', s.line, '{column}', s.{column}, NULL
+            FROM {spec.typed_table} s
+            WHERE s.{column} IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM {staged.typed_table} t
+                              WHERE t.{staged_column} = s.{column})
+              AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{table_column} = s.{column})""")
 
 
 def check_identities() -> None:
-    cols = {c.name: c for c in INVOICES.columns}
-    ccols = {c.name: c for c in CHARGES.columns}
-    amount, recalc = num(ccols["amount"]), num(ccols["recalculation"])
-    ob, charged, rc, paid, penalty, due = (num(cols[n], "s") for n in (
-        "opening_balance", "charged", "recalculation", "paid", "penalty", "amount_due"))
     _insert(INVOICES, f"""
-        WITH ch AS (SELECT {v("account_number")} AS a, {v("period")} AS p,
-                           sum({amount}) AS amount, sum({recalc}) AS recalc
-                    FROM {CHARGES.table} s GROUP BY 1, 2),
-             inv AS (SELECT s.line, {v("account_number")} AS a, {v("period")} AS p,
-                            {ob} AS ob, {charged} AS charged, {rc} AS rc, {paid} AS paid,
-                            {penalty} AS penalty, {due} AS due
-                     FROM {INVOICES.table} s),
-             cmp AS (SELECT inv.*, coalesce(ch.amount, 0) AS lines_amount,
+        WITH ch AS (SELECT account_number, period, sum(amount) AS amount,
+                           sum(recalculation) AS recalc
+                    FROM {CHARGES.typed_table} GROUP BY 1, 2),
+             cmp AS (SELECT i.*, coalesce(ch.amount, 0) AS lines_amount,
                             coalesce(ch.recalc, 0) AS lines_recalc
-                     FROM inv LEFT JOIN ch USING (a, p))
+                     FROM {INVOICES.typed_table} i LEFT JOIN ch USING (account_number, period))
         SELECT x.kind, cmp.line, x.col, x.value::text, x.expected::text
         FROM cmp, LATERAL (VALUES
             ('charged_mismatch', 'charged', cmp.charged, cmp.lines_amount),
-            ('recalculation_mismatch', 'recalculation', cmp.rc, cmp.lines_recalc),
-            ('amount_due_mismatch', 'amount_due', cmp.due,
-             cmp.ob + cmp.charged + cmp.rc + cmp.penalty - cmp.paid)
+            ('recalculation_mismatch', 'recalculation', cmp.recalculation, cmp.lines_recalc),
+            ('amount_due_mismatch', 'amount_due', cmp.amount_due,
+             cmp.opening_balance + cmp.charged + cmp.recalculation + cmp.penalty - cmp.paid)
         ) x(kind, col, value, expected)
         WHERE x.value <> x.expected""")
     _insert(CHARGES, f"""
         SELECT 'charge_without_invoice', s.line, 'period',
-               {v("account_number")} || ' ' || {v("period")}, NULL
-        FROM {CHARGES.table} s
-        WHERE NOT EXISTS (SELECT 1 FROM {INVOICES.table} i
-                          WHERE {v("account_number", "i")} = {v("account_number")}
-                            AND {v("period", "i")} = {v("period")})""")
+               s.account_number || ' ' || to_char(s.period, 'YYYY-MM'), NULL
+        FROM {CHARGES.typed_table} s
+        WHERE NOT EXISTS (SELECT 1 FROM {INVOICES.typed_table} i
+                          WHERE i.account_number = s.account_number
+                            AND i.period = s.period)""")
 
 
 def problems_collect(problems: Problems) -> None:

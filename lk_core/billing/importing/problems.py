@@ -11,8 +11,6 @@ FIRST_N = 200
 # kind -> message; every message may use {column} and {value} and extra parameters.
 MESSAGES = {
     "manifest": lambda p: _("Manifest problem: {detail}").format(**p),
-    "missing_file": lambda p: _("The package has no {file}.").format(**p),
-    "unknown_file": lambda p: _("Unexpected file {file} in the package.").format(**p),
     "header": lambda p: _("Header problem: {detail}").format(**p),
     "malformed": lambda p: _("The file cannot be read as CSV: {detail}").format(**p),
     "required": lambda p: _("A value is required in column {column}.").format(**p),

@@ -34,6 +34,10 @@ class FileSpec:
         return f"lk_stg_{self.stem}"
 
     @property
+    def typed_table(self) -> str:
+        return f"lk_typ_{self.stem}"
+
+    @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 

@@ -4,16 +4,22 @@ runner actor per queue. Used by the backend (to send) and by dramatiq_app (the w
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
 from functools import cache
 
 import dramatiq
 from django.db import close_old_connections, connection
-from django_tenants.utils import get_public_schema_name
+from django.utils.module_loading import import_string
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware
 
-from lk_platform.tasks.base import NOT_RETRIED, TenantContextError, run_message
+from lk_platform.tasks.base import (
+    NOT_RETRIED,
+    TenantContextError,
+    task_schema,
+    validate_lk_task,
+)
 
 SCHEMA_OPTION = "lk_schema"
 
@@ -22,8 +28,9 @@ class TenantSchemaMiddleware(Middleware):
     """Carries the tenant's schema in the message options and runs the actor inside it.
 
     Enqueue: a message without a schema gets the sender's current one (the backend always
-    sets it explicitly). Process: the worker thread enters that schema before the actor
-    runs and returns to `public` afterwards, so one thread serving two tenants in turn
+    sets it explicitly). Process: before the actor runs, the worker thread enters that
+    utility's schema (`task_schema`: refuses `public` for tenant tasks and unknown
+    schemas); afterwards it returns to `public`, so a thread serving two tenants in turn
     never carries one tenant's search_path into the next message."""
 
     def __init__(self) -> None:
@@ -34,28 +41,34 @@ class TenantSchemaMiddleware(Middleware):
 
     def before_process_message(self, broker, message):
         close_old_connections()
-        schema = message.options.get(SCHEMA_OPTION)
-        if not schema:
-            raise TenantContextError(f"message {message.message_id} carries no schema")
+        self.local.stack, self.local.schema = ExitStack(), None
+        task_obj = import_string(message.args[0])
+        validate_lk_task(task_obj)
+        schema = message.options.get(SCHEMA_OPTION, "")
+        self.local.stack.enter_context(task_schema(task_obj, schema))
         self.local.schema = schema
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
-        self.local.schema = None
+        stack = getattr(self.local, "stack", None)
+        if stack is not None:
+            stack.close()
+        self.local.stack, self.local.schema = None, None
         connection.set_schema_to_public()
         close_old_connections()
 
     after_skip_message = after_process_message
 
-    def current_schema(self) -> str:
-        return getattr(self.local, "schema", None) or get_public_schema_name()
+    def entered_schema(self) -> str | None:
+        return getattr(self.local, "schema", None)
 
 
 def _runner(middleware: TenantSchemaMiddleware):
     def lk_run(module_path: str, args: list, kwargs: dict):
-        # run_message enters the schema (tenant_context) the middleware took off the
-        # message and refuses `public` for tenant-scoped tasks.
-        return run_message(module_path=module_path, schema=middleware.current_schema(),
-                           args=args, kwargs=kwargs)
+        # The middleware has entered the message's schema; without it (middleware missing
+        # from a misconfigured broker) the task must not run at all.
+        if middleware.entered_schema() is None:
+            raise TenantContextError(f"{module_path}: no tenant schema entered")
+        return import_string(module_path).call(*args, **kwargs)
     return lk_run
 
 

@@ -1,0 +1,121 @@
+"""The staff console's view of the billing exchange, and the upload adapter: staff upload
+a package zip, which goes to the same core importer as every other adapter."""
+
+from __future__ import annotations
+
+import zipfile
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from integrations.billing.base import import_run_dispatch
+from lk_core.billing.models import ExportRun, ImportRun, IntegrationKey, PullSource
+from lk_core.billing.services import import_run_create
+from lk_platform.admin_sites import staff_console
+
+
+class PackageUploadForm(forms.Form):
+    package = forms.FileField(label=gettext_lazy("Package (.zip)"))
+    dry_run = forms.BooleanField(label=gettext_lazy("Only check, do not apply"),
+                                 required=False)
+
+    def clean_package(self):
+        upload = self.cleaned_data["package"]
+        if not zipfile.is_zipfile(upload):
+            raise forms.ValidationError(_("The package must be a .zip file."))
+        upload.seek(0)
+        return upload
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ImportRun, site=staff_console)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "source", "status", "dry_run", "started_by_label",
+                    "duration"]
+    list_filter = ["status", "source"]
+    fields = ["source", "source_detail", "started_by", "started_by_label", "checksum",
+              "dry_run", "status", "created_at", "started_at", "finished_at", "message",
+              "counts_table", "problems_table"]
+    readonly_fields = fields
+    change_list_template = "billing_integration/importrun_changelist.html"
+
+    @admin.display(description=gettext_lazy("duration, s"))
+    def duration(self, run: ImportRun):
+        return f"{run.duration_seconds:.1f}" if run.duration_seconds is not None else "—"
+
+    @admin.display(description=gettext_lazy("message"))
+    def message(self, run: ImportRun):
+        return run.report.get("message", "")
+
+    @admin.display(description=gettext_lazy("counts per file"))
+    def counts_table(self, run: ImportRun):
+        rows = [(name, c["rows"], c["created"], c["updated"], c["unchanged"],
+                 c.get("deleted", 0)) for name, c in run.counts.items()]
+        return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}"
+                           "</th><th>{}</th></tr>{}</table>", _("file"), _("rows"),
+                           _("created"), _("updated"), _("unchanged"), _("deleted"),
+                           format_html_join("", "<tr>" + "<td>{}</td>" * 6 + "</tr>", rows))
+
+    @admin.display(description=gettext_lazy("problems"))
+    def problems_table(self, run: ImportRun):
+        problems = run.report.get("problems") or {}
+        if not problems.get("total"):
+            return "—"
+        kinds = ", ".join(f"{k}: {n}" for k, n in problems["by_kind"].items())
+        rows = [(p["file"], p["line"], p["column"], p["value"], p["message"])
+                for p in problems["first"]]
+        return format_html("<p>{} ({})</p><table>{}</table>", problems["total"], kinds,
+                           format_html_join("", "<tr>" + "<td>{}</td>" * 5 + "</tr>", rows))
+
+    def get_urls(self):
+        return [path("upload/", self.admin_site.admin_view(self.upload_view),
+                     name="billing_importrun_upload"), *super().get_urls()]
+
+    def upload_view(self, request):
+        form = PackageUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            run = import_run_create(source="upload", package_file=form.cleaned_data["package"],
+                                    dry_run=form.cleaned_data["dry_run"],
+                                    started_by=request.user,
+                                    started_by_label=request.user.get_username(),
+                                    source_detail=form.cleaned_data["package"].name)
+            run = import_run_dispatch(run=run, wait_seconds=0)
+            messages.info(request, run.report.get("message", run.get_status_display()))
+            return redirect(reverse("staff:billing_importrun_change", args=[run.pk]))
+        context = {**self.admin_site.each_context(request), "form": form,
+                   "opts": self.model._meta, "title": _("Upload a billing package")}
+        return TemplateResponse(request, "billing_integration/upload.html", context)
+
+
+@admin.register(ExportRun, site=staff_console)
+class ExportRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "kind", "since", "until", "counts"]
+
+
+@admin.register(IntegrationKey, site=staff_console)
+class IntegrationKeyAdmin(ReadOnlyAdmin):
+    list_display = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = list_display
+
+
+@admin.register(PullSource, site=staff_console)
+class PullSourceAdmin(admin.ModelAdmin):
+    list_display = ["url", "enabled", "last_checked_at", "last_run"]
+    fields = ["url", "enabled", "auth_header", "last_checked_at", "last_etag", "last_run"]
+    readonly_fields = ["last_checked_at", "last_etag", "last_run"]

@@ -1,0 +1,56 @@
+"""The pull adapter: fetch the package from the URL the tenant configured (PullSource),
+over HTTP(S) with If-None-Match, streaming to disk."""
+
+from __future__ import annotations
+
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from lk_core.billing.interfaces import FetchedPackage, PullError
+from lk_core.billing.models import ImportRun, PullSource
+from lk_core.billing.services import billing_pull_run
+from tenants.models import Utility
+
+TIMEOUT = 60
+
+
+class HttpPackageFetcher:
+    def fetch(self, *, url: str, etag: str, auth_header: str, into: Path) -> FetchedPackage:
+        if not url.startswith(("http://", "https://")):
+            raise PullError(_("Only http and https URLs can be pulled."), retryable=False)
+        request = urllib.request.Request(url)  # noqa: S310 - scheme checked above
+        if etag:
+            request.add_header("If-None-Match", etag)
+        if auth_header:
+            request.add_header("Authorization", auth_header)
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+                with into.open("wb") as out:
+                    while chunk := response.read(1 << 20):
+                        out.write(chunk)
+                return FetchedPackage(not_modified=False, path=into,
+                                      etag=response.headers.get("ETag", ""))
+        except urllib.error.HTTPError as exc:
+            if exc.code == 304:
+                return FetchedPackage(not_modified=True, etag=etag)
+            raise PullError(_("The server answered %(code)s.") % {"code": exc.code},
+                            retryable=exc.code >= 500 or exc.code == 429) from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise PullError(_("The package server cannot be reached: %(error)s")
+                            % {"error": exc}, retryable=True) from exc
+
+
+def billing_pull_tenant(utility: Utility, fetcher=None) -> list[ImportRun | None]:
+    """Pull every enabled source of one tenant (what the periodic task calls per tenant)."""
+    fetcher = fetcher or HttpPackageFetcher()
+    results = []
+    with schema_context(utility.schema_name), tempfile.TemporaryDirectory() as workdir:
+        for source in PullSource.objects.filter(enabled=True):
+            results.append(billing_pull_run(source=source, fetcher=fetcher,
+                                            workdir=Path(workdir)))
+    return results

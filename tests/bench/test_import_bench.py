@@ -1,0 +1,214 @@
+"""Billing import benchmark: the project's importer against a plain COPY of the same rows
+(the floor) and django-import-export (what a Django developer would reach for), with peak
+memory at two package sizes and the re-import of an unchanged package.
+
+    make bench                                   # 20,000 accounts x 12 months (~2M lines)
+    LK_BENCH_ACCOUNTS=2000 make bench            # a quick run
+
+Writes the "Billing import" section of docs/performance.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from tests.bench.generator import package_generate
+from tests.bench.report import write_section
+from tests.conftest import ROOT, _test_database_url
+
+ACCOUNTS = int(os.environ.get("LK_BENCH_ACCOUNTS", "20000"))
+MONTHS = int(os.environ.get("LK_BENCH_MONTHS", "12"))
+DIE_ROWS = int(os.environ.get("LK_BENCH_DIE_ROWS", "10000"))
+CSV_FILES = ["services.csv", "accounts.csv", "invoices.csv", "charges.csv", "meters.csv",
+             "readings.csv", "payments.csv"]
+
+
+def _data_rows(package: Path) -> int:
+    total = 0
+    for name in CSV_FILES:
+        with (package / name).open("rb") as stream:
+            total += sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20),
+                                                              b"")) - 1
+    return total
+
+
+def _import_subprocess(utility, package: Path) -> dict:
+    """manage.py import_billing in its own process: the run's duration and the peak RSS."""
+    from lk_core.billing.models import ImportRun
+
+    slug = utility.slug
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "LK_TESTING": "1",
+           "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}"}
+    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "import_billing",
+                                slug, str(package), "--no-progress"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = process.stdout.read().decode()
+    err = process.stderr.read().decode()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.returncode == 0, out + err
+    with schema_context(utility.schema_name):
+        run = ImportRun.objects.latest("pk")
+    return {"seconds": run.duration_seconds, "max_rss_mb": usage.ru_maxrss / 1024,
+            "changes": run.report["changes"], "timings": run.report["timings"]}
+
+
+def _plain_copy(package: Path) -> float:
+    """COPY every CSV file as it is into bare tables (text columns, no keys, no indexes)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA IF EXISTS bench_floor CASCADE; CREATE SCHEMA bench_floor")
+        started = time.monotonic()
+        for name in CSV_FILES:
+            with (package / name).open("rb") as stream:
+                header = stream.readline().decode().strip().split(",")
+                table = f"bench_floor.{name.removesuffix('.csv')}"
+                cursor.execute(f"CREATE TABLE {table} ({', '.join(f'{c} text' for c in header)})")
+                with cursor.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv)") as copy:
+                    while chunk := stream.read(1 << 20):
+                        copy.write(chunk)
+        seconds = time.monotonic() - started
+        cursor.execute("DROP SCHEMA bench_floor CASCADE")
+    return seconds
+
+
+def _django_import_export(package: Path, rows: int) -> float:
+    """django-import-export (bulk mode) importing the first `rows` charge lines."""
+    from import_export import fields, resources, widgets
+
+    from lk_core.billing.models import Account, ChargeLine, Service
+
+    class PeriodWidget(widgets.DateWidget):
+        def clean(self, value, row=None, **kwargs):
+            return super().clean(f"{value}-01", row, **kwargs)
+
+    class ChargeLineResource(resources.ModelResource):
+        account = fields.Field("account", "account_number",
+                               widgets.ForeignKeyWidget(Account, "number"))
+        service = fields.Field("service", "service_code",
+                               widgets.ForeignKeyWidget(Service, "code"))
+        period = fields.Field("period", "period", PeriodWidget("%Y-%m-%d"))
+
+        class Meta:
+            model = ChargeLine
+            fields = ("account", "period", "service", "quantity", "tariff", "amount",
+                      "recalculation")
+            import_id_fields = ("account", "period", "service")
+            use_bulk = True
+            batch_size = 1000
+            skip_diff = True
+
+    import tablib
+
+    with (package / "charges.csv").open(encoding="utf-8") as stream:
+        reader = csv.reader(stream)
+        header = next(reader)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for _n, row in zip(range(rows), reader, strict=False):
+            writer.writerow(row)
+    dataset = tablib.Dataset().load(out.getvalue(), format="csv")
+    ChargeLine.objects.all().delete()
+    started = time.monotonic()
+    result = ChargeLineResource().import_data(dataset, raise_errors=True)
+    seconds = time.monotonic() - started
+    assert not result.has_errors() and ChargeLine.objects.count() == rows
+    return seconds
+
+
+def _performance_section(lines: list[str]) -> None:
+    write_section("billing-import", "Billing import", "\n".join(lines))
+
+
+@pytest.fixture
+def bench_tenants(django_db_setup, django_db_blocker):
+    from tenants.services import utility_create, utility_delete
+
+    made = []
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        for slug in ("bench-big", "bench-small"):
+            made.append(utility_create(slug=slug, name=slug, actor="bench", kind="water",
+                                       staff_email=f"admin@{slug}.test",
+                                       send_staff_email=False).utility)
+    yield made
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        for utility in made:
+            utility_delete(utility=utility, actor="bench")
+
+
+@pytest.mark.bench
+def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
+    big_tenant, small_tenant = bench_tenants
+    big = package_generate(tmp_path / "big", accounts=ACCOUNTS, months=MONTHS)
+    small = package_generate(tmp_path / "small", accounts=max(ACCOUNTS // 4, 50),
+                             months=MONTHS, seed=2)
+    rows_big, rows_small = _data_rows(big), _data_rows(small)
+    with django_db_blocker.unblock():
+        first = _import_subprocess(big_tenant, big)
+        again = _import_subprocess(big_tenant, big)
+        assert first["changes"] >= rows_big and again["changes"] == 0
+        small_run = _import_subprocess(small_tenant, small)
+        copy_seconds = _plain_copy(big)
+        with schema_context(big_tenant.schema_name):
+            die_seconds = _django_import_export(big, DIE_ROWS)
+        connection.close()
+
+    project_rate = rows_big / first["seconds"]
+    copy_rate = rows_big / copy_seconds
+    die_rate = DIE_ROWS / die_seconds
+    reimport_rate = rows_big / again["seconds"]
+    results = {
+        "copy_ratio": project_rate / copy_rate, "die_ratio": project_rate / die_rate,
+        "peak_big": first["max_rss_mb"], "peak_small": small_run["max_rss_mb"],
+        "reimport_vs_first": again["seconds"] / first["seconds"]}
+    lines = [
+        f"Measured by `make bench` (tests/bench/test_import_bench.py) with "
+        f"LK_BENCH_ACCOUNTS={ACCOUNTS}, LK_BENCH_MONTHS={MONTHS}, "
+        f"LK_BENCH_DIE_ROWS={DIE_ROWS}, on {time.strftime('%Y-%m-%d')}, "
+        f"{os.cpu_count()} cores shared with other work. "
+        f"The package: {rows_big:,} data rows ({ACCOUNTS:,} accounts x {MONTHS} months, "
+        f"8 charge lines per invoice).",
+        "",
+        "| measure | value | target |",
+        "| --- | --- | --- |",
+        f"| project import vs plain COPY of the same rows (row rate) | "
+        f"**{results['copy_ratio']:.2f}x** ({project_rate:,.0f} vs {copy_rate:,.0f} rows/s) "
+        f"| >= 0.3x (aim 0.5x) |",
+        f"| project import vs django-import-export bulk (charges, {DIE_ROWS:,} rows) | "
+        f"**{results['die_ratio']:.0f}x** ({die_rate:,.0f} rows/s) | >= 50x |",
+        f"| peak RSS of the import process, {rows_big:,} rows | "
+        f"**{results['peak_big']:.0f} MB** | < 300 MB |",
+        f"| peak RSS of the import process, {rows_small:,} rows | "
+        f"**{results['peak_small']:.0f} MB** | flat |",
+        f"| re-import of the unchanged package / first import (time) | "
+        f"**{results['reimport_vs_first']:.2f}x** ({reimport_rate:,.0f} rows/s) | <= 1x |",
+        "",
+        f"Phases of the first import (s): {first['timings']}; of the re-import: "
+        f"{again['timings']}.",
+        "",
+        "Import time is the ImportRun's own duration (lock, COPY into staging, checks, "
+        "apply, commit), without process start-up; plain COPY streams the same files into "
+        "text tables with no keys; django-import-export runs in bulk mode with diffs off.",
+        "",
+        "Where the time goes, against the COPY floor: `stage` is the COPY itself; `check` "
+        "builds typed staging tables and runs every check of the whole package in SQL; "
+        "`apply` writes into tables with their unique and foreign-key indexes; `commit` is "
+        "PostgreSQL checking Django's deferred foreign keys row by row (RI triggers). The "
+        "0.3x target is not met on a first import: the gap is index maintenance and the "
+        "per-row FK checks, which the importer cannot switch off without superuser rights. "
+        "A re-import writes nothing and needs no FK checks.",
+    ]
+    _performance_section(lines)
+    print("\n".join(lines))
+    assert results["peak_big"] < 300
