@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import segno
@@ -127,3 +128,31 @@ def test_other_tenant_sees_no_appeals(categories, utility_b, in_schema):
     with in_schema(utility_b):
         assert not Appeal.objects.exists()
         assert not AppealCategory.objects.exists()
+
+
+def test_staff_reply_through_the_console(categories, client_a, in_tenant_a):
+    from lk_core.users.services import staff_user_create
+
+    leak, *_ = categories
+    user, account = data.resident("600009")
+    appeal = services.appeal_create(user=user, account=account, category_id=leak.pk,
+                                    text="Нет горячей воды")
+    staff, _password = staff_user_create(email="desk@alpha.test", role="operator")
+    staff.must_change_password = False
+    staff.is_superuser = True
+    staff.save()
+    client_a.force_login(staff)
+    assert client_a.get("/staff/appeals/appeal/").status_code == 200
+    assert client_a.get("/staff/portal/helppage/").status_code == 200
+    url = f"/staff/appeals/appeal/{appeal.pk}/change/"
+    page = client_a.get(url).content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    hidden.pop("csrfmiddlewaretoken", None)
+    response = client_a.post(url, {**hidden, "reply": "Бригада выехала",
+                                   "new_status": "in_progress"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    timeline = selectors.appeal_timeline(appeal=appeal)
+    assert [e.kind for e in timeline.events] == ["created", "staff_reply"]
+    assert timeline.events[-1].text == "Бригада выехала"
+    appeal.refresh_from_db()
+    assert appeal.status == "in_progress"
