@@ -39,3 +39,32 @@ def validate_primary_color(value: str) -> None:
             code="low_contrast",
             params={"color": value, "ratio": ratio, "min": MIN_CONTRAST_WITH_WHITE},
         )
+
+
+# Logo and favicon: raster formats only (an SVG can carry script), small enough for a header.
+IMAGE_FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"),
+                 "WEBP": ("webp", "image/webp"), "ICO": ("ico", "image/x-icon")}
+IMAGE_MAX_BYTES = 512 * 1024
+CONTENT_TYPES = dict(IMAGE_FORMATS.values())  # extension -> content type
+
+
+def branding_image_check(upload) -> str:
+    """The file extension for an uploaded logo or favicon, or a ValidationError."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > IMAGE_MAX_BYTES:
+        raise ValidationError(_("The image is larger than %(max)d KB.")
+                              % {"max": IMAGE_MAX_BYTES // 1024}, code="too_large")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValidationError(_("This file is not an image we can show."),
+                              code="not_image") from exc
+    finally:
+        upload.seek(0)
+    if image_format not in IMAGE_FORMATS:
+        raise ValidationError(_("Upload a PNG, JPEG, WebP or ICO image."), code="format")
+    return IMAGE_FORMATS[image_format][0]

@@ -14,10 +14,12 @@ from tenants.services import public_utility_get
 
 # Paths a resident may still POST to while the portal is read-only.
 MAINTENANCE_WRITABLE_PREFIXES = ("/login/", "/logout/", "/i18n/", "/staff/",
-                                 "/password/change/", "/rules/accept/")  # gates to get in
+                                 "/password/change/", "/rules/accept/",  # gates to get in
+                                 "/payments/webhooks/")  # money already taken is recorded
 # Paths that stay open while a utility is suspended: its staff can still get their data.
 SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/",
-                           "/password/change/")  # staff may be made to change it first
+                           "/password/change/",  # staff may be made to change it first
+                           "/payments/webhooks/")  # acquirers report earlier payments
 
 
 class UtilityMiddleware(TenantMainMiddleware):

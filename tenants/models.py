@@ -65,6 +65,10 @@ class Utility(TenantMixin):
     support_email = models.EmailField(_("support e-mail"), blank=True)
     postal_address = models.CharField(_("office address"), max_length=300, blank=True)
     office_hours = models.CharField(_("office hours"), max_length=200, blank=True)
+    # Paths in the utility's own media folder (TenantFileSystemStorage: media/<schema>/),
+    # served from the utility's host by themes.views.branding_asset.
+    logo = models.CharField(_("logo"), max_length=200, blank=True)
+    favicon = models.CharField(_("favicon"), max_length=200, blank=True)
 
     # Payee details printed on receipts and encoded in the payment QR (GOST R 56042-2014).
     payee_inn = models.CharField(_("INN"), max_length=12, blank=True)

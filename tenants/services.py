@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants import provisioning
-from tenants.branding import validate_hex_color, validate_primary_color
+from tenants.branding import branding_image_check, validate_hex_color, validate_primary_color
 from tenants.models import SLUG_VALIDATOR, Domain, Utility, UtilityAuditEvent, UtilityState
 
 RESERVED_SLUGS = {"www", "api", "admin", "static", "media", "public", "console", "mail",
@@ -147,3 +147,130 @@ def public_utility_get() -> Utility:
         defaults={"slug": "platform", "name": settings.PLATFORM_NAME, "kind": "platform"},
     )
     return utility
+
+
+# What a utility's administrator may change about its own portal from the staff console.
+BRANDING_FIELDS = ("theme", "primary_color", "accent_color", "tagline", "support_phone",
+                   "dispatch_phone", "support_email", "postal_address", "office_hours")
+SETTINGS_FIELDS = ("timezone",)
+IDENTITY_FIELDS = ("name", "kind")  # operators only
+
+
+def utility_update_branding(*, utility: Utility, actor, logo=None, favicon=None,
+                            remove_logo: bool = False, remove_favicon: bool = False,
+                            **fields) -> Utility:
+    """Change the portal's look and contacts; audited in the utility's staff audit log.
+
+    Uploaded images are stored in the utility's own media folder under a content-derived
+    name, so a new logo gets a new URL and browsers never show a stale one.
+    """
+    _check_fields(fields, BRANDING_FIELDS)
+    _validate_utility_fields(utility, fields)
+    files = {"logo": logo, "favicon": favicon}
+    extensions = _validate_images(files)
+    for kind, remove in (("logo", remove_logo), ("favicon", remove_favicon)):
+        if remove and not files[kind]:
+            fields[kind] = ""
+    for kind, upload in files.items():
+        if upload:
+            fields[kind] = _branding_image_store(utility, kind, upload, extensions[kind])
+    return _utility_update(utility=utility, actor=actor, fields=fields, section="branding",
+                           action="branding_changed")
+
+
+def utility_update_settings(*, utility: Utility, actor, **fields) -> Utility:
+    """Tenant-wide settings kept on the utility row (its time zone)."""
+    _check_fields(fields, SETTINGS_FIELDS)
+    _validate_utility_fields(utility, fields)
+    return _utility_update(utility=utility, actor=actor, fields=fields, section="settings",
+                           action="settings_changed")
+
+
+def utility_update_identity(*, utility: Utility, actor, **fields) -> Utility:
+    """The utility's name and kind: changed by platform operators."""
+    _check_fields(fields, IDENTITY_FIELDS)
+    _validate_utility_fields(utility, fields)
+    return _utility_update(utility=utility, actor=actor, fields=fields, section="settings",
+                           action="identity_changed")
+
+
+def _check_fields(fields: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"not changeable here: {sorted(unknown)}")
+
+
+def _validate_utility_fields(utility: Utility, fields: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    for name, value in fields.items():
+        field = Utility._meta.get_field(name)
+        try:
+            field.clean(value, utility)
+            if name == "primary_color":
+                validate_primary_color(value)
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_images(files: dict) -> dict[str, str]:
+    errors, extensions = {}, {}
+    for kind, upload in files.items():
+        if upload:
+            try:
+                extensions[kind] = branding_image_check(upload)
+            except ValidationError as exc:
+                errors[kind] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return extensions
+
+
+def _branding_image_store(utility: Utility, kind: str, upload, extension: str) -> str:
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    content = upload.read()
+    name = f"branding/{kind}-{hashlib.sha256(content).hexdigest()[:16]}.{extension}"
+    with schema_context(utility.schema_name):  # the storage picks the folder by schema
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(content))
+    return name
+
+
+def _utility_update(*, utility: Utility, actor, fields: dict, section: str,
+                    action: str) -> Utility:
+    from lk_core.staff.services import staff_audit_record
+
+    changes = {name: {"from": getattr(utility, name), "to": value}
+               for name, value in fields.items() if getattr(utility, name) != value}
+    if not changes:
+        return utility
+    for name, value in fields.items():
+        setattr(utility, name, value)
+    # django-tenants saves a tenant row only from its own schema or public: do it in public,
+    # then write the audit row in the utility's schema, both in one transaction.
+    with transaction.atomic():
+        with public_schema():
+            utility.save(update_fields=list(changes))
+        with schema_context(utility.schema_name):
+            staff_audit_record(actor=actor, section=section, action=action,
+                               target=utility.name, details=changes)
+        if _is_operator(actor):
+            with public_schema():
+                UtilityAuditEvent.objects.create(utility=utility, action=action,
+                                                 actor=_label(actor), details=changes)
+    return utility
+
+
+def _label(actor) -> str:
+    if isinstance(actor, str):
+        return actor
+    return f"{actor.kind}:{actor.username}"
+
+
+def _is_operator(actor) -> bool:
+    return _label(actor).startswith("operator:")

@@ -15,6 +15,10 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+# Playwright's sync API keeps an event loop running in the main thread for the whole
+# session; Django would then refuse every ORM call of later tests as "async context".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 

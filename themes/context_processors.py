@@ -7,7 +7,7 @@ import hashlib
 from django.conf import settings
 from django.http import HttpRequest
 
-BRANDING_FIELDS = ("theme", "primary_color", "accent_color", "name")
+BRANDING_FIELDS = ("theme", "primary_color", "accent_color", "name", "logo", "favicon")
 
 
 def branding_version(utility) -> str:

@@ -7,6 +7,7 @@ import zipfile
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,9 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from integrations.billing.base import import_run_dispatch
-from lk_core.billing.models import ExportRun, ImportRun, IntegrationKey, PullSource
-from lk_core.billing.services import import_run_create
+from lk_core.billing.models import ImportRun, IntegrationKey, PullSource
+from lk_core.billing.services import import_run_create, integration_key_rotate
+from lk_core.staff.permissions import AuditedConfigAdminMixin, StaffSectionAdminMixin
+from lk_core.staff.roles import Action, Section, staff_can
+from lk_core.staff.services import actor_label, staff_audit_record
 from lk_platform.admin_sites import staff_console
+from tenants.urls import utility_url
 
 
 class PackageUploadForm(forms.Form):
@@ -33,7 +38,9 @@ class PackageUploadForm(forms.Form):
         return upload
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.BILLING
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -87,14 +94,25 @@ class ImportRunAdmin(ReadOnlyAdmin):
         return [path("upload/", self.admin_site.admin_view(self.upload_view),
                      name="billing_importrun_upload"), *super().get_urls()]
 
+    def changelist_view(self, request, extra_context=None):
+        can_upload = staff_can(request.user, Section.BILLING, Action.CHANGE)
+        return super().changelist_view(request, {"can_upload": can_upload,
+                                                 **(extra_context or {})})
+
     def upload_view(self, request):
+        if not staff_can(request.user, Section.BILLING, Action.CHANGE):
+            raise PermissionDenied
         form = PackageUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             run = import_run_create(source="upload", package_file=form.cleaned_data["package"],
                                     dry_run=form.cleaned_data["dry_run"],
                                     started_by=request.user,
-                                    started_by_label=request.user.get_username(),
+                                    started_by_label=actor_label(request.user),
                                     source_detail=form.cleaned_data["package"].name)
+            staff_audit_record(actor=request.user, section=Section.BILLING,
+                               action="billing_package_uploaded", target=f"#{run.pk}",
+                               details={"file": form.cleaned_data["package"].name,
+                                        "dry_run": form.cleaned_data["dry_run"]})
             run = import_run_dispatch(run=run, wait_seconds=0)
             messages.info(request, run.report.get("message", run.get_status_display()))
             return redirect(reverse("staff:billing_importrun_change", args=[run.pk]))
@@ -103,19 +121,46 @@ class ImportRunAdmin(ReadOnlyAdmin):
         return TemplateResponse(request, "billing_integration/upload.html", context)
 
 
-@admin.register(ExportRun, site=staff_console)
-class ExportRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "kind", "since", "until", "counts"]
+# ExportRun: lk_core/staff/admin_billing.py (run an export, download it).
 
 
 @admin.register(IntegrationKey, site=staff_console)
 class IntegrationKeyAdmin(ReadOnlyAdmin):
+    """Keys are never shown after they are issued: rotating shows the new one once."""
+
+    console_section = Section.INTEGRATION
     list_display = ["prefix", "created_at", "last_used_at", "revoked_at"]
     fields = list_display
+    change_list_template = "billing_integration/integrationkey_changelist.html"
+
+    def get_urls(self):
+        return [path("rotate/", self.admin_site.admin_view(self.rotate_view),
+                     name="billing_integrationkey_rotate"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {
+            "can_rotate": staff_can(request.user, Section.INTEGRATION, Action.CHANGE),
+            "push_url": utility_url(request.tenant, "/api/v1/integration/"),
+            **(extra_context or {})})
+
+    def rotate_view(self, request):
+        if request.method != "POST":
+            return redirect("staff:billing_integrationkey_changelist")
+        if not staff_can(request.user, Section.INTEGRATION, Action.CHANGE):
+            raise PermissionDenied
+        key, plain = integration_key_rotate()
+        staff_audit_record(actor=request.user, section=Section.INTEGRATION,
+                           action="integration_key_rotated", target=key.prefix)
+        return TemplateResponse(request, "billing_integration/integrationkey_new.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": _("New integration key"), "key": plain,
+            "push_url": utility_url(request.tenant, "/api/v1/integration/")})
 
 
 @admin.register(PullSource, site=staff_console)
-class PullSourceAdmin(admin.ModelAdmin):
+class PullSourceAdmin(AuditedConfigAdminMixin, StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.INTEGRATION
+    secret_fields = ("auth_header",)
     list_display = ["url", "enabled", "last_checked_at", "last_run"]
     fields = ["url", "enabled", "auth_header", "last_checked_at", "last_etag", "last_run"]
     readonly_fields = ["last_checked_at", "last_etag", "last_run"]

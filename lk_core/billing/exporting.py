@@ -34,9 +34,15 @@ CONTACTS_SQL = f"""
     WHERE changed_at > %(since)s AND changed_at <= %(until)s
     ORDER BY changed_at, id"""
 
-# Portal payments have no model yet; the file goes out with its header so the billing
-# system can rely on it being there.
-PAYMENTS_SQL = None
+# Card payments the acquirer confirmed (lk_core.payments), by the time the portal recorded
+# the success. Test-mode payments moved no money and never go to billing.
+PAYMENTS_SQL = f"""
+    SELECT p.public_id, a.number, to_char(p.paid_at AT TIME ZONE 'UTC', '{ISO}'), p.amount,
+           p.acquirer, p.acquirer_payment_id, p.status
+    FROM payments_portalpayment p JOIN billing_account a ON a.id = p.account_id
+    WHERE p.paid_at IS NOT NULL AND p.mode = 'live' AND p.paid_at > %(since)s
+      AND p.paid_at <= %(until)s
+    ORDER BY p.paid_at, p.id"""
 
 FILES = {
     "readings.csv": (["reading_id", "meter_id", "account_number", "taken_on", "t1", "t2",

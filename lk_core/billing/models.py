@@ -26,7 +26,8 @@ class Account(models.Model):
     holder_name = models.CharField(_("holder"), max_length=300, blank=True)
     area_m2 = models.DecimalField(_("area, m²"), max_digits=10, decimal_places=2, null=True,
                                   blank=True)
-    residents_count = models.PositiveSmallIntegerField(_("residents"), null=True, blank=True)
+    residents_count = models.PositiveSmallIntegerField(_("number of residents"), null=True,
+                                                       blank=True)
     email = models.CharField(_("e-mail (from billing)"), max_length=254, blank=True)
     phone = models.CharField(_("phone (from billing)"), max_length=32, blank=True)
     # HMAC-SHA256 of the normalised passport "SSSSNNNNNN" with IDENTITY_HASH_KEY; the plain

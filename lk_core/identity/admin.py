@@ -22,6 +22,8 @@ from lk_core.identity.models import (
 )
 from lk_core.identity.proofs import receipt_code_for
 from lk_core.identity.selectors import utility_current
+from lk_core.staff.permissions import StaffSectionAdminMixin
+from lk_core.staff.roles import Action, Section, staff_can
 from lk_platform.admin_sites import staff_console
 from tenants.urls import utility_url
 
@@ -31,12 +33,20 @@ staff_console.login_form = StaffLoginForm
 
 
 @admin.register(IdentitySettings, site=staff_console)
-class IdentitySettingsAdmin(admin.ModelAdmin):
+class IdentitySettingsAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.SETTINGS
     list_display = ["__str__", "registration_method", "password_delivery",
                     "initial_password_hours", "force_password_change"]
 
     def has_add_permission(self, request) -> bool:
-        return not IdentitySettings.objects.exists()
+        return (super().has_add_permission(request)
+                and not IdentitySettings.objects.exists())
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, which audits the change in the staff audit log.
+        services.identity_settings_update(
+            actor=request.user, **{name: form.cleaned_data[name] for name in form.changed_data})
+        obj.pk = IdentitySettings.objects.values_list("pk", flat=True).first()
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -58,10 +68,12 @@ class ResidentAccountInline(admin.TabularInline):
 
 
 @admin.register(Resident, site=staff_console)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.RESIDENTS
     list_display = ["__str__", "accounts", "registered_via", "created_at", "blocked_at"]
     list_filter = ["registered_via", ("blocked_at", admin.EmptyFieldListFilter)]
-    search_fields = ["user__email", "links__account__number"]
+    search_fields = ["user__email", "links__account__number", "links__account__holder_name",
+                     "user__first_name", "user__last_name"]
     readonly_fields = ["user", "current_account", "email_notices", "sms_notices", "consent_at",
                        "consent_ip", "registered_via", "blocked_at", "blocked_reason",
                        "created_at"]
@@ -83,8 +95,8 @@ class ResidentAdmin(admin.ModelAdmin):
         return False
 
     def has_manage_permission(self, request) -> bool:
-        """Register, block, unblock, reset: staff allowed to change residents."""
-        return request.user.has_perm("identity.change_resident")
+        """Register, block, unblock, reset: staff whose role may change residents."""
+        return staff_can(request.user, Section.RESIDENTS, Action.CHANGE)
 
     def has_add_permission(self, request) -> bool:
         return self.has_manage_permission(request)
@@ -136,7 +148,8 @@ class ResidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(RulesVersion, site=staff_console)
-class RulesVersionAdmin(admin.ModelAdmin):
+class RulesVersionAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.CONTENT
     list_display = ["number", "title", "status", "published_at"]
     fields = ["number", "title", "text_ru", "text_en", "status", "published_at"]
     readonly_fields = ["status", "published_at"]
@@ -158,7 +171,8 @@ class RulesVersionAdmin(admin.ModelAdmin):
                     "{utility}", name)}
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return obj is None or obj.status == RulesStatus.DRAFT
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.status == RulesStatus.DRAFT)
 
     @admin.action(description=gettext_lazy("Publish (residents accept at next login)"),
                   permissions=["change"])
@@ -173,7 +187,8 @@ class RulesVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecurityEvent, site=staff_console)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.AUDIT
     list_display = ["at", "kind", "account_number", "user", "actor", "ip"]
     list_filter = ["kind"]
     search_fields = ["account_number", "user__email", "ip"]

@@ -52,6 +52,7 @@ from lk_core.identity.tokens import (
     setup_tokens,
 )
 from lk_core.notifications.services import preference_consent_set
+from lk_core.staff.services import staff_audit_record
 from lk_core.users.models import User, UserKind
 from lk_core.users.passwords import password_generate
 from tenants.urls import utility_url
@@ -468,6 +469,23 @@ def email_change_confirm(*, token: str, ip: str | None) -> User | None:
 
 # --- rules ------------------------------------------------------------------------------
 
+def identity_settings_update(*, actor, **fields) -> IdentitySettings:
+    """Registration and password settings, changed by the utility's administrator."""
+    config = identity_settings_get()
+    changes = {name: {"from": getattr(config, name), "to": value}
+               for name, value in fields.items() if getattr(config, name) != value}
+    for name, value in fields.items():
+        setattr(config, name, value)
+    config.full_clean()
+    with transaction.atomic():
+        config.save()
+        if changes:
+            staff_audit_record(actor=actor, section="settings",
+                               action="identity_settings_changed", target=str(config),
+                               details=changes)
+    return config
+
+
 def rules_default_ensure() -> RulesVersion:
     """The current rules; the platform's default text is published as version 1 when the
     utility has none yet."""
@@ -499,6 +517,8 @@ def rules_publish(*, version: RulesVersion, actor=None) -> RulesVersion:
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
     security_event_record(kind=Kind.RULES_PUBLISHED, actor=actor, version=version.number)
+    staff_audit_record(actor=actor, section="content", action="rules_published",
+                       target=version.title, details={"number": version.number})
     return version
 
 

@@ -13,11 +13,14 @@ from lk_core.notifications.models import (
     Status,
 )
 from lk_core.notifications.services import notifications_retry
+from lk_core.staff.permissions import AuditedConfigAdminMixin, StaffSectionAdminMixin
+from lk_core.staff.roles import Section
 from lk_platform.admin_sites import staff_console
 
 
 @admin.register(Notification, site=staff_console)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.RESIDENTS  # messages to residents; customer service retries
     list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts",
                     "next_attempt_at", "last_error"]
     list_filter = ["status", "channel", "kind"]
@@ -43,13 +46,18 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(MessageTemplate, site=staff_console)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(AuditedConfigAdminMixin, StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.CONTENT
     list_display = ["kind", "email_subject", "sms_text"]
 
 
 @admin.register(NotificationSettings, site=staff_console)
-class NotificationSettingsAdmin(admin.ModelAdmin):
+class NotificationSettingsAdmin(AuditedConfigAdminMixin, StaffSectionAdminMixin,
+                                admin.ModelAdmin):
+    console_section = Section.SETTINGS
+    secret_fields = ("sms_secret",)
     list_display = ["__str__", "sms_enabled", "sms_provider", "debt_reminders_enabled"]
 
     def has_add_permission(self, request) -> bool:
-        return not NotificationSettings.objects.exists()
+        return (super().has_add_permission(request)
+                and not NotificationSettings.objects.exists())

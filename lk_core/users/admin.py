@@ -2,7 +2,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from lk_core.users.models import User
-from lk_platform.admin_sites import operator_console, staff_console
+from lk_platform.admin_sites import operator_console
 
 
 class UserAdmin(DjangoUserAdmin):
@@ -15,4 +15,4 @@ class UserAdmin(DjangoUserAdmin):
 
 
 operator_console.register(User, UserAdmin)
-staff_console.register(User, UserAdmin)
+# The staff console manages staff accounts through lk_core.staff (StaffMember).

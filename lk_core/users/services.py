@@ -42,3 +42,12 @@ def operator_user_create(*, email: str, password: str) -> User:
     email = email.strip().lower()
     return User.objects.create_user(username=email, email=email, password=password,
                                     kind=UserKind.OPERATOR, is_staff=True, is_superuser=True)
+
+
+def user_password_change(*, user: User, new_password: str) -> User:
+    """Set a password the user chose; a one-time password stops being required."""
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_expires_at = None
+    user.save(update_fields=["password", "must_change_password", "password_expires_at"])
+    return user

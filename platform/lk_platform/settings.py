@@ -124,6 +124,9 @@ TENANT_APPS = [
     "lk_core.identity",
     "integrations.billing",
     "lk_core.notifications",
+    "lk_core.payments",
+    "integrations.payments",
+    "lk_core.staff",
     "lk_core.appeals",
     "lk_core.receipts",
 ]
@@ -282,6 +285,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"no-reply@{PLATFORM_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- payments (docs/payments.md) ------------------------------------------------------
+# Fernet keys for acquirer credentials at rest, comma-separated, newest first; older keys
+# only decrypt (rotation: prepend a new key, run `rotate_credentials`, drop the old one).
+CREDENTIALS_KEY = env_list("CREDENTIALS_KEY")
+# The built-in sandbox acquirer is refused in production settings unless a tenant is in
+# test mode; DEBUG and the test suite count as non-production.
+PAYMENTS_SANDBOX_ANYWHERE = env_bool("PAYMENTS_SANDBOX_ANYWHERE", DEBUG or TESTING)
+# Acquirer API addresses; only tests and staging point them elsewhere.
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+YOOKASSA_API_URL = env("YOOKASSA_API_URL", "https://api.yookassa.ru/v3")
+PAYMENTS_PENDING_RECONCILE_MINUTES = int(env("PAYMENTS_PENDING_RECONCILE_MINUTES", "15") or 15)
 
 # --- security ---------------------------------------------------------------------------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG and not TESTING)

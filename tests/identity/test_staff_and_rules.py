@@ -21,7 +21,8 @@ def capture(django_capture_on_commit_callbacks):
 
 def _staff(username="olga@alpha.test") -> User:
     return User.objects.create_user(username=username, password="Sotrudnik-Parol-1",
-                                    kind=UserKind.STAFF, is_staff=True, is_superuser=True)
+                                    kind=UserKind.STAFF, staff_role="admin", is_staff=True,
+                                    is_superuser=True)
 
 
 def test_office_registration_shows_the_password_once(client_a, in_tenant_a, mailoutbox):

@@ -25,6 +25,12 @@ PLATFORM = PeriodicJob(name="test.platform", task=probe_tasks.record_platform_ti
 @pytest.fixture(autouse=True)
 def _immediate_and_clean(db):
     connection.set_schema_to_public()
+    # Only the session's alpha and beta take part: utilities that other modules committed
+    # (browser tests, the demo) are suspended for the test, inside its transaction.
+    from tenants.models import Utility
+
+    Utility.objects.exclude(schema_name__in=["public", "u_alpha", "u_beta"]).update(
+        state="suspended")
     client = redis.Redis.from_url(REDIS_URL)
     client.delete(probe_tasks.probe_key("ticks"))
     with override_settings(TASKS=tasks_setting("immediate", "")):

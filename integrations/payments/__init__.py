@@ -1,0 +1,1 @@
+"""Payment acquirer adapters: Stripe, YooKassa, the built-in sandbox and "none"."""

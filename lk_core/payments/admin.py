@@ -1,0 +1,169 @@
+"""Staff console: acquirer settings (secrets write-only, shown masked), portal payments
+with filters and totals, and the stored acquirer notifications."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from lk_core.payments import selectors, services
+from lk_core.payments.models import (
+    PaymentSettings,
+    PaymentTransition,
+    PortalPayment,
+    WebhookEvent,
+)
+from lk_core.staff.permissions import StaffSectionAdminMixin
+from lk_core.staff.roles import Section
+from lk_platform.admin_sites import staff_console
+
+SECRET_FIELDS = {  # form field -> (acquirer, credential name)
+    "stripe_secret_key": ("stripe", "secret_key"),
+    "stripe_webhook_secret": ("stripe", "webhook_secret"),
+    "yookassa_shop_id": ("yookassa", "shop_id"),
+    "yookassa_secret_key": ("yookassa", "secret_key"),
+}
+SETTINGS_FIELDS = ["currency", "min_amount", "max_amount", "allow_other_amount", "vat_code",
+                   "receipt_per_service", "sbp_enabled", "autopay_enabled"]
+
+
+class PaymentSettingsForm(forms.ModelForm):
+    stripe_secret_key = forms.CharField(label=_("Stripe secret key"), required=False,
+                                        widget=forms.PasswordInput(render_value=False))
+    stripe_webhook_secret = forms.CharField(label=_("Stripe webhook signing secret"),
+                                            required=False,
+                                            widget=forms.PasswordInput(render_value=False))
+    yookassa_shop_id = forms.CharField(label=_("YooKassa shop id"), required=False)
+    yookassa_secret_key = forms.CharField(label=_("YooKassa secret key"), required=False,
+                                          widget=forms.PasswordInput(render_value=False))
+
+    class Meta:
+        model = PaymentSettings
+        fields = ["acquirer", "mode", *SETTINGS_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        masked = selectors.credentials_masked(self.instance) if self.instance.pk else {}
+        for field, (acquirer, name) in SECRET_FIELDS.items():
+            if self.instance.acquirer == acquirer and masked.get(name):
+                self.fields[field].help_text = _("Stored: %(masked)s. Leave blank to keep.") % {
+                    "masked": masked[name]}
+
+    def credentials(self) -> dict[str, str]:
+        acquirer = self.cleaned_data.get("acquirer")
+        return {name: self.cleaned_data.get(field, "").strip()
+                for field, (owner, name) in SECRET_FIELDS.items() if owner == acquirer}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            services.payment_settings_validate(
+                acquirer=cleaned["acquirer"], mode=cleaned["mode"],
+                credentials=self.credentials(),
+                **{name: cleaned.get(name) for name in SETTINGS_FIELDS})
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
+class PaymentSettingsAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.PAYMENTS
+    form = PaymentSettingsForm
+    list_display = ["__str__", "acquirer", "mode", "min_amount", "max_amount", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not PaymentSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = services.payment_settings_update(
+            acquirer=form.cleaned_data["acquirer"], mode=form.cleaned_data["mode"],
+            credentials=form.credentials(), actor=request.user,
+            **{name: form.cleaned_data[name] for name in SETTINGS_FIELDS})
+        obj.pk = saved.pk
+
+
+class TransitionInline(admin.TabularInline):
+    model = PaymentTransition
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "source", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.action(description=_("Ask the acquirer for the current status"))
+def refresh_status(modeladmin, request, queryset) -> None:
+    for payment in queryset:
+        services.payment_refresh(payment=payment, source="staff")
+    modeladmin.message_user(request, _("Asked the acquirer."), messages.SUCCESS)
+
+
+@admin.action(description=_("Refund in full"))
+def refund_in_full(modeladmin, request, queryset) -> None:
+    for payment in queryset:
+        try:
+            services.payment_refund(payment=payment)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{payment.public_id}: {' '.join(exc.messages)}",
+                                    messages.ERROR)
+
+
+class PortalPaymentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.BILLING  # refresh and refund need the change grant
+    list_display = ["created_at", "account", "amount", "currency", "status", "acquirer",
+                    "mode", "paid_at", "public_id"]
+    list_filter = ["status", "acquirer", "mode", "method",
+                   ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["account__number", "=public_id", "=acquirer_payment_id", "email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["account"]
+    inlines = [TransitionInline]
+    actions = [refresh_status, refund_in_full]
+    readonly_fields = [field.name for field in PortalPayment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["payment_totals"] = selectors.payment_totals(
+                changelist.queryset)
+        return response
+
+
+class WebhookEventAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+    console_section = Section.PAYMENTS
+    list_display = ["received_at", "acquirer", "event_type", "status", "payment", "error"]
+    list_filter = ["acquirer", "status"]
+    search_fields = ["event_id", "payment__public_id"]
+    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+staff_console.register(PaymentSettings, PaymentSettingsAdmin)
+staff_console.register(PortalPayment, PortalPaymentAdmin)
+staff_console.register(WebhookEvent, WebhookEventAdmin)

@@ -1,0 +1,26 @@
+"""The resident's confirmation of a successful payment: an outbox row (notifications
+kind `payment_received`) written in the same transaction as the transition, delivered by
+the notifications job. The dedupe key makes a second success report add nothing."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
+
+from lk_core.notifications.models import Kind
+from lk_core.notifications.services import notification_enqueue
+
+
+def payment_confirmation_enqueue(payment, *, tz) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"amount": number_format(payment.amount, 2),
+                   "account_number": payment.account.number,
+                   "paid_on": date_format(timezone.localtime(payment.paid_at, tz),
+                                          "SHORT_DATE_FORMAT"),
+                   "payment_id": str(payment.public_id)}
+    notification_enqueue(kind=Kind.PAYMENT_RECEIVED, user=payment.user,
+                         account=payment.account, email=payment.email, context=context,
+                         dedupe_key=f"portal-payment:{payment.public_id}")
+    payment.confirmation_sent_at = timezone.now()
+    payment.save(update_fields=["confirmation_sent_at"])

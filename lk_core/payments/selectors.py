@@ -1,0 +1,113 @@
+"""Reads for payments: the tenant's acquirer settings, the acquirer adapter they pick, the
+amount due, and what a resident or staff page shows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
+
+from lk_core.billing.models import Account, ChargeLine, Invoice
+from lk_core.payments.acquirers import (
+    Acquirer,
+    AcquirerConfig,
+    PermanentAcquirerError,
+    ReceiptItem,
+    acquirer_build,
+)
+from lk_core.payments.crypto import credentials_decrypt, mask
+from lk_core.payments.models import (
+    AcquirerKind,
+    AcquirerMode,
+    PaymentSettings,
+    PaymentStatus,
+    PortalPayment,
+)
+
+CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
+    AcquirerKind.STRIPE: ("secret_key", "webhook_secret"),
+    AcquirerKind.YOOKASSA: ("shop_id", "secret_key"),
+    AcquirerKind.SANDBOX: (),
+    AcquirerKind.NONE: (),
+}
+
+
+def payment_settings_get() -> PaymentSettings:
+    settings_row, _created = PaymentSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def sandbox_allowed(*, mode: str) -> bool:
+    """The sandbox takes no real money, so a live-mode tenant in production must not
+    present it as a way to pay."""
+    return settings.PAYMENTS_SANDBOX_ANYWHERE or mode == AcquirerMode.TEST
+
+
+def acquirer_config_get(payment_settings: PaymentSettings) -> AcquirerConfig:
+    return AcquirerConfig(
+        kind=payment_settings.acquirer, mode=payment_settings.mode,
+        credentials=credentials_decrypt(payment_settings.credentials_encrypted),
+        currency=payment_settings.currency, vat_code=payment_settings.vat_code,
+        tenant_schema=connection.schema_name)
+
+
+def acquirer_get(payment_settings: PaymentSettings, *, kind: str | None = None) -> Acquirer:
+    """The adapter for the tenant's acquirer (or for `kind`, to finish payments started
+    before the tenant switched acquirers)."""
+    kind = kind or payment_settings.acquirer
+    if kind == AcquirerKind.SANDBOX and not sandbox_allowed(mode=payment_settings.mode):
+        raise PermanentAcquirerError("the sandbox acquirer is refused in live mode")
+    config = acquirer_config_get(payment_settings)
+    if kind != config.kind:
+        config = AcquirerConfig(kind=kind, mode=config.mode, credentials=config.credentials,
+                                currency=config.currency, vat_code=config.vat_code,
+                                tenant_schema=config.tenant_schema)
+    return acquirer_build(config)
+
+
+def credentials_masked(payment_settings: PaymentSettings) -> dict[str, str]:
+    values = credentials_decrypt(payment_settings.credentials_encrypted)
+    return {name: mask(value) for name, value in values.items()}
+
+
+def latest_invoice(account: Account) -> Invoice | None:
+    return Invoice.objects.filter(account=account).order_by("-period").first()
+
+
+def amount_due(account: Account) -> Decimal | None:
+    invoice = latest_invoice(account)
+    if invoice is None or invoice.amount_due <= 0:
+        return None
+    return invoice.amount_due
+
+
+def receipt_items(account: Account, amount: Decimal, *, per_service: bool,
+                  one_item_name: str) -> tuple[ReceiptItem, ...]:
+    """Items per service when they add up to the amount paid (the resident pays the
+    invoice as billed), otherwise one item for the whole amount."""
+    invoice = latest_invoice(account)
+    if per_service and invoice is not None:
+        lines = (ChargeLine.objects.filter(account=account, period=invoice.period)
+                 .select_related("service").order_by("service__code"))
+        items = tuple(ReceiptItem(line.service.name, line.amount + line.recalculation)
+                      for line in lines)
+        if items and all(item.amount > 0 for item in items) and \
+                sum(item.amount for item in items) == amount:
+            return items
+    return (ReceiptItem(one_item_name, amount),)
+
+
+def payments_for_accounts(accounts: QuerySet[Account], *, limit: int = 50) -> list[PortalPayment]:
+    return list(PortalPayment.objects.filter(account__in=accounts)
+                .select_related("account").order_by("-created_at")[:limit])
+
+
+def payment_totals(queryset: QuerySet[PortalPayment]) -> list[dict]:
+    """Per status: count and sum, for the staff console's totals line."""
+    rows = (queryset.order_by().values("status")
+            .annotate(count=Count("id"), total=Sum("amount")).order_by("status"))
+    labels = dict(PaymentStatus.choices)
+    return [{"status": labels.get(row["status"], row["status"]), "count": row["count"],
+             "total": row["total"]} for row in rows]
