@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
@@ -69,6 +69,24 @@ class Utility(TenantMixin):
     # served from the utility's host by themes.views.branding_asset.
     logo = models.CharField(_("logo"), max_length=200, blank=True)
     favicon = models.CharField(_("favicon"), max_length=200, blank=True)
+
+    # Payee details printed on receipts and encoded in the payment QR (GOST R 56042-2014).
+    payee_inn = models.CharField(_("INN"), max_length=12, blank=True)
+    payee_kpp = models.CharField(_("KPP"), max_length=9, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True)
+    bank_bic = models.CharField(_("BIC"), max_length=9, blank=True)
+    bank_corr_account = models.CharField(_("correspondent account"), max_length=20, blank=True)
+    bank_settlement_account = models.CharField(_("settlement account"), max_length=20,
+                                               blank=True)
+    # Days of the month (in the utility's time zone) when residents may submit readings.
+    # On the Utility row rather than a tenant-schema table: every request already has it
+    # loaded (no query), and reminders fan out over utilities from the public schema.
+    reading_window_start_day = models.PositiveSmallIntegerField(
+        _("readings accepted from day"), default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(31)])
+    reading_window_end_day = models.PositiveSmallIntegerField(
+        _("readings accepted until day"), default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(31)])
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

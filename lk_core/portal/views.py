@@ -1,6 +1,361 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Resident portal pages. Each view reads through access helpers and selectors and writes
+through services; nothing here decides business rules."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from lk_core.appeals import selectors as appeal_selectors
+from lk_core.appeals import services as appeal_services
+from lk_core.appeals.models import AppealAttachment, AppealStatus
+from lk_core.meters.services import ConfirmationRequired, reading_submit
+from lk_core.meters.windows import window_state
+from lk_core.notifications.models import NotificationPreference
+from lk_core.portal import charts, forms, help, selectors, services
+from lk_core.portal.access import (
+    appeal_get_for_resident,
+    attachment_get_for_resident,
+    invoice_get_for_resident,
+    meter_get_for_resident,
+    portal_resident,
+    resident_required,
+)
+from lk_core.portal.models import HelpPage, ResidentPreferences
+from lk_core.receipts.services import receipt_render
+from lk_core.users.models import UserKind
 
 
+def _today() -> dt.date:
+    return timezone.localdate()  # the utility's time zone is active for the request
+
+
+def _window(request: HttpRequest):
+    utility = request.tenant
+    return window_state(today=_today(), start_day=utility.reading_window_start_day,
+                        end_day=utility.reading_window_end_day)
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_authenticated and user.kind == UserKind.RESIDENT:
+        return dashboard(request)
     return render(request, "portal/home.html")
+
+
+@resident_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    resident = request.resident
+    summary = selectors.dashboard_summary(account=resident.account, user=resident.user,
+                                          utility=request.tenant, today=_today())
+    return render(request, "portal/dashboard.html", {"summary": summary, "nav": "home"})
+
+
+# --- invoices and charges ------------------------------------------------------------------
+
+@require_GET
+@resident_required
+def invoices(request: HttpRequest) -> HttpResponse:
+    rows = selectors.invoice_list(account=request.resident.account)
+    return render(request, "portal/invoices.html", {"rows": rows, "nav": "invoices"})
+
+
+@require_GET
+@resident_required
+def invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    found = invoice_get_for_resident(resident=request.resident, invoice_id=invoice_id)
+    detail = selectors.invoice_detail(invoice=found)
+    return render(request, "portal/invoice.html", {"detail": detail, "nav": "invoices"})
+
+
+def _report(request: HttpRequest):
+    account = request.resident.account
+    form = forms.PeriodForm(request.GET or None)
+    periods = selectors.charge_periods(account=account)
+    latest = periods[0] if periods else _today().replace(day=1)
+    start = end = None
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    end = end or start or latest
+    start = start or selectors.month_add(end, -11)
+    if selectors.month_add(start, 36) <= end:  # at most three years in one table
+        start = selectors.month_add(end, -35)
+    return form, selectors.charges_report(account=account, start=start, end=end)
+
+
+@require_GET
+@resident_required
+def charges(request: HttpRequest) -> HttpResponse:
+    form, report = _report(request)
+    chart = charts.stacked_bars(months=report.months, series=report.series,
+                                title=_("Charges per month by service, ₽"))
+    return render(request, "portal/charges.html",
+                  {"form": form, "report": report, "chart": chart, "nav": "charges"})
+
+
+@require_GET
+@resident_required
+def charges_csv(request: HttpRequest) -> HttpResponse:
+    _form, report = _report(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="charges-{report.start:%Y-%m}-{report.end:%Y-%m}.csv"')
+    response.write("\ufeff")  # a BOM so spreadsheet programs read UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Month"), _("Service"), _("Quantity"), _("Unit"), _("Tariff"),
+                     _("Amount"), _("Recalculation"), _("Total")])
+    for service in report.services:
+        for period, row in service.rows:
+            writer.writerow([f"{period:%Y-%m}", service.name, row.quantity or "", service.unit,
+                             row.tariff or "", row.amount, row.recalculation, row.total])
+    writer.writerow([_("Total"), "", "", "", "", report.amount, report.recalculation,
+                     report.total])
+    return response
+
+
+@require_GET
+@resident_required
+def receipt_pdf(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    account = request.resident.account
+    if account is None or not 1 <= month <= 12:
+        raise Http404
+    pdf = receipt_render(account=account, period=dt.date(year, month, 1),
+                         utility=request.tenant, language=get_language() or "ru")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="receipt-{account.number}-{year:04d}-{month:02d}.pdf"')
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- meters --------------------------------------------------------------------------------
+
+@require_GET
+@resident_required
+def meters(request: HttpRequest) -> HttpResponse:
+    views = selectors.meter_views(account=request.resident.account, today=_today())
+    rows = [(view, forms.ReadingForm(zones=view.meter.zones, prefix=f"m{view.meter.pk}"))
+            for view in views]
+    return render(request, "portal/meters.html",
+                  {"rows": rows, "window": _window(request), "nav": "meters"})
+
+
+@require_GET
+@resident_required
+def meter(request: HttpRequest, meter_id: int) -> HttpResponse:
+    found = meter_get_for_resident(resident=request.resident, meter_id=meter_id)
+    return _meter_page(request, found, forms.ReadingForm(zones=found.zones,
+                                                          prefix=f"m{found.pk}"))
+
+
+def _meter_page(request, found, form, question=None, status=200) -> HttpResponse:
+    view = selectors.meter_views(account=request.resident.account, today=_today(),
+                                 meter_id=found.pk)[0]
+    chart = charts.bars(points=view.consumption()[-24:], name=view.meter.service.unit,
+                        title=_("Consumption between readings"))
+    return render(request, "portal/meter.html",
+                  {"view": view, "form": form, "question": question, "chart": chart,
+                   "window": _window(request), "nav": "meters"}, status=status)
+
+
+@require_POST
+@resident_required
+def meter_submit(request: HttpRequest, meter_id: int) -> HttpResponse:
+    resident = request.resident
+    found = meter_get_for_resident(resident=resident, meter_id=meter_id)
+    form = forms.ReadingForm(request.POST, zones=found.zones, prefix=f"m{found.pk}")
+    if not form.is_valid():
+        return _meter_page(request, found, form, status=400)
+    preferences = ResidentPreferences.objects.filter(user=resident.user).first()
+    try:
+        receipt = reading_submit(
+            user=resident.user, account=resident.account, meter=found, values=form.values(),
+            confirm_rollover=form.cleaned_data["confirm_rollover"],
+            confirm_jump=form.cleaned_data["confirm_jump"], channel="web",
+            utility=request.tenant,
+            email_receipt=bool(preferences and preferences.email_reading_receipt))
+    except ConfirmationRequired as question:
+        data = request.POST.copy()
+        data[form.add_prefix(f"confirm_{question.kind}")] = "True"
+        confirm = forms.ReadingForm(data, zones=found.zones, prefix=f"m{found.pk}")
+        confirm.is_valid()
+        return _meter_page(request, found, confirm, question=question)
+    except ValidationError as error:
+        for field, problems in error.message_dict.items() if hasattr(
+                error, "error_dict") else [(None, error.messages)]:
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+        return _meter_page(request, found, form, status=400)
+    return render(request, "portal/reading_receipt.html",
+                  {"receipt": receipt, "nav": "meters"})
+
+
+# --- appeals -------------------------------------------------------------------------------
+
+@require_GET
+@resident_required
+def appeals(request: HttpRequest) -> HttpResponse:
+    rows = appeal_selectors.appeal_list(account=request.resident.account,
+                                        user=request.resident.user)
+    return render(request, "portal/appeals.html", {"rows": rows, "nav": "appeals"})
+
+
+@resident_required
+def appeal_new(request: HttpRequest) -> HttpResponse:
+    resident = request.resident
+    categories = list(appeal_selectors.appeal_categories())
+    form = forms.AppealForm(request.POST or None, request.FILES or None, categories=categories)
+    status = 200
+    if request.method == "POST":
+        if resident.account is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                created = appeal_services.appeal_create(
+                    user=resident.user, account=resident.account,
+                    category_id=form.cleaned_data["category"], text=form.cleaned_data["text"],
+                    photos=form.cleaned_data["photos"])
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+            else:
+                messages.success(request, _("Your appeal was sent."))
+                return redirect("portal-appeal", appeal_id=created.pk)
+        status = 400
+    emergency = [c for c in categories if c.is_emergency]
+    return render(request, "portal/appeal_new.html",
+                  {"form": form, "emergency": emergency, "nav": "appeals"}, status=status)
+
+
+@require_GET
+@resident_required
+def appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    found = appeal_get_for_resident(resident=request.resident, appeal_id=appeal_id)
+    return _appeal_page(request, found, forms.ReplyForm())
+
+
+def _appeal_page(request, found, form, status=200) -> HttpResponse:
+    timeline = appeal_selectors.appeal_timeline(appeal=found)
+    return render(request, "portal/appeal.html",
+                  {"timeline": timeline, "form": form, "closed": found.status ==
+                   AppealStatus.CLOSED, "nav": "appeals"}, status=status)
+
+
+@require_POST
+@resident_required
+def appeal_reply(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    found = appeal_get_for_resident(resident=request.resident, appeal_id=appeal_id)
+    form = forms.ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            appeal_services.appeal_reply_by_resident(appeal=found, user=request.resident.user,
+                                                     text=form.cleaned_data["text"])
+        except ValidationError as error:
+            form.add_error(None, error.messages[0])
+        else:
+            return redirect("portal-appeal", appeal_id=found.pk)
+    return _appeal_page(request, found, form, status=400)
+
+
+@require_POST
+@resident_required
+def appeal_close(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    found = appeal_get_for_resident(resident=request.resident, appeal_id=appeal_id)
+    try:
+        appeal_services.appeal_close(appeal=found, user=request.resident.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("portal-appeal", appeal_id=found.pk)
+
+
+@require_GET
+def appeal_attachment(request: HttpRequest, token: str) -> HttpResponse:
+    """Photos are never public media: the owner resident or this utility's staff only."""
+    user = request.user
+    if user.is_authenticated and user.kind == UserKind.STAFF and user.is_staff:
+        attachment = AppealAttachment.objects.filter(token=token).first()
+        if attachment is None:
+            raise Http404
+    elif user.is_authenticated and user.kind == UserKind.RESIDENT:
+        attachment = attachment_get_for_resident(resident=portal_resident(request), token=token)
+    else:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- settings and help ---------------------------------------------------------------------
+
+@resident_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    user = request.resident.user
+    form = forms.SettingsForm(request.POST or None, initial=_settings_initial(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.preferences_update(
+                user=user, contact_phone=form.cleaned_data["contact_phone"],
+                paperless_receipt=form.cleaned_data["paperless_receipt"],
+                language=form.cleaned_data["language"],
+                email_reading_receipt=form.cleaned_data["email_reading_receipt"],
+                email_enabled=form.cleaned_data["email_enabled"],
+                sms_enabled=form.cleaned_data["sms_enabled"], muted_kinds=form.muted_kinds())
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("Settings saved."))
+            response = redirect("portal-settings")
+            response.set_cookie("django_language", saved.language, samesite="Lax",
+                                max_age=365 * 24 * 3600)
+            return response
+    return render(request, "portal/settings.html",
+                  {"form": form, "nav": "settings"}, status=400 if form.errors else 200)
+
+
+def _settings_initial(user) -> dict:
+    preferences = ResidentPreferences.objects.filter(user=user).first()
+    consent = NotificationPreference.objects.filter(user=user).first()
+    muted = set(consent.muted_kinds) if consent else set()
+    initial = {"contact_phone": preferences.contact_phone if preferences else "",
+               "paperless_receipt": bool(preferences and preferences.paperless_receipt),
+               "email_reading_receipt": bool(preferences and
+                                             preferences.email_reading_receipt),
+               "language": preferences.language if preferences else get_language(),
+               "email_enabled": consent.email_enabled if consent else False,
+               "sms_enabled": consent.sms_enabled if consent else False}
+    initial.update({f"kind_{kind}": kind not in muted for kind, _l in forms.OPTIONAL_KINDS})
+    return initial
+
+
+@require_GET
+def help_index(request: HttpRequest) -> HttpResponse:
+    language = get_language() or "ru"
+    pages = [p for p in HelpPage.objects.filter(language__in=[language, "ru"])
+             if p.language == language or language == "ru"]
+    return render(request, "portal/help.html",
+                  {"guide": help.guide(language[:2]), "pages": pages, "nav": "help"})
+
+
+@require_GET
+def help_page(request: HttpRequest, slug: str) -> HttpResponse:
+    language = get_language() or "ru"
+    page = (HelpPage.objects.filter(slug=slug, language=language).first()
+            or HelpPage.objects.filter(slug=slug).order_by("language").first())
+    if page is None:
+        raise Http404
+    return render(request, "portal/help_page.html",
+                  {"page": page, "body": help.markdown_render(page.body), "nav": "help"})

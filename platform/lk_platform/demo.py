@@ -53,6 +53,23 @@ DEMO_UTILITIES = [
 ]
 
 
+# Payee details for receipts and the payment QR (made-up but well-formed numbers).
+DEMO_PAYEES = {
+    "enskvoda": {"payee_inn": "7601000011", "payee_kpp": "760101001",
+                 "bank_name": "ПАО Сбербанк", "bank_bic": "044525225",
+                 "bank_corr_account": "30101810400000000225",
+                 "bank_settlement_account": "40702810900000001111"},
+    "teploset": {"payee_inn": "6601000022", "payee_kpp": "660101001",
+                 "bank_name": "АО «Альфа-Банк»", "bank_bic": "044525593",
+                 "bank_corr_account": "30101810200000000593",
+                 "bank_settlement_account": "40702810800000002222"},
+    "nashdom": {"payee_inn": "5401000033", "payee_kpp": "540101001",
+                "bank_name": "Банк ВТБ (ПАО)", "bank_bic": "044525187",
+                "bank_corr_account": "30101810700000000187",
+                "bank_settlement_account": "40702810700000003333"},
+}
+
+
 def samples_dir():
     return settings.BASE_DIR.parent / "shared" / "samples"
 
@@ -67,7 +84,8 @@ def demo_utility_ensure(spec: DemoUtility) -> tuple[Utility, bool]:
         theme=spec.theme, primary_color=spec.primary_color, accent_color=spec.accent_color,
         tagline=spec.tagline, dispatch_phone=spec.dispatch_phone,
         support_phone=spec.support_phone, support_email=spec.support_email,
-        postal_address=spec.postal_address, office_hours=spec.office_hours)
+        postal_address=spec.postal_address, office_hours=spec.office_hours,
+        **DEMO_PAYEES.get(spec.slug, {}))
     from django_tenants.utils import schema_context
 
     with schema_context(result.utility.schema_name):

@@ -131,6 +131,8 @@ TENANT_APPS = [
     "lk_core.staff",
     "lk_core.devices",
     "lk_core.api",
+    "lk_core.appeals",
+    "lk_core.receipts",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -392,5 +394,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"},
+                # WeasyPrint logs every rendering step at INFO: a line per step per receipt.
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

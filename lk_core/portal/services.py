@@ -1,0 +1,61 @@
+"""Writes from the portal's settings page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lk_core.identity.models import Resident
+from lk_core.notifications.models import Kind
+from lk_core.notifications.services import preference_update
+from lk_core.portal.models import ResidentPreferences
+
+PHONE = re.compile(r"^\+7\d{10}$")
+
+
+def phone_normalise(value: str) -> str:
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) == 11 and digits[0] in "78":
+        return "+7" + digits[1:]
+    if len(digits) == 10:
+        return "+7" + digits
+    return value.strip()
+
+
+def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, language: str,
+                       email_reading_receipt: bool, email_enabled: bool, sms_enabled: bool,
+                       muted_kinds: Iterable[str]) -> ResidentPreferences:
+    """Save the resident's choices: the portal's own, and consent per channel and kind
+    through the notifications app. Changes nothing when a value is invalid."""
+    errors: dict[str, list[str]] = {}
+    phone = phone_normalise(contact_phone) if contact_phone.strip() else ""
+    if phone and not PHONE.match(phone):
+        errors["contact_phone"] = [_("Enter a Russian mobile number, for example "
+                                     "+7 912 345-67-89.")]
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Choose a language from the list.")]
+    muted = set(muted_kinds)
+    if muted - set(Kind.values):
+        errors["muted_kinds"] = [_("Unknown notification choice.")]
+    if sms_enabled and not phone:
+        errors.setdefault("contact_phone", []).append(
+            _("Enter a phone number to get SMS notifications."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        preferences, _created = ResidentPreferences.objects.update_or_create(
+            user=user, defaults={"contact_phone": phone, "paperless_receipt": paperless_receipt,
+                                 "language": language,
+                                 "email_reading_receipt": email_reading_receipt})
+        preference_update(user=user, email_enabled=email_enabled, sms_enabled=sms_enabled,
+                          muted_kinds=sorted(muted))
+        # The identity app records the consent given at registration; keep it true to what
+        # the resident chose here.
+        Resident.objects.filter(user=user).update(email_notices=email_enabled,
+                                                  sms_notices=sms_enabled)
+    return preferences

@@ -1,0 +1,115 @@
+"""A resident on a phone: dashboard -> submit a reading -> download the receipt -> send an
+appeal with a photo. Runs against gunicorn on committed data in a utility of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+
+from tests.conftest import ARTIFACTS, screenshot
+from tests.portal import data
+from tests.portal.test_appeals import png_bytes
+
+SLUG = "portalphone"
+NUMBER = "880001"
+
+
+@pytest.fixture
+def portal_utility(django_db_setup, django_db_blocker):
+    from lk_core.appeals.models import AppealCategory
+    from lk_core.portal.selectors import month_add
+    from lk_platform.demo import DEMO_PAYEES
+    from tenants.services import utility_create, utility_delete
+
+    # Playwright's sync API leaves an event loop registered on this thread. (Function
+    # scope: pytest-django reorders tests, so a module-scoped utility would outlive this
+    # module and show up in other modules' tests.)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        utility = utility_create(
+            slug=SLUG, name="МУП «Телефонный водоканал»", actor="tests", send_staff_email=False,
+            dispatch_phone="+7 (4852) 00-11-22", reading_window_start_day=1,
+            reading_window_end_day=31, theme="modern", **DEMO_PAYEES["enskvoda"]).utility
+        try:
+            connection.set_tenant(utility)
+            user, account = data.resident(NUMBER)
+            last_period = month_add(dt.date.today().replace(day=1), -1)
+            stuff = data.history(account, months=6, meters=2, last_period=last_period)
+            AppealCategory.objects.create(name="Протечка", destination="dispatch",
+                                          is_emergency=True)
+            AppealCategory.objects.create(name="Вопрос по начислениям")
+            connection.set_schema_to_public()
+            yield SimpleNamespace(utility=utility, user=user, account=account,
+                                  meter=stuff["meters"][0], last_period=last_period)
+        finally:
+            connection.set_schema_to_public()
+            utility_delete(utility=utility, actor="tests")
+            connection.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.mark.browser
+def test_resident_day_on_a_phone(portal_utility, live_server_url, phone_page, tmp_path):
+    page = phone_page
+    base = live_server_url.format(host=f"{SLUG}.localhost")
+    page.goto(base + "/login/")
+    page.locator("input[name=account_number]").fill(NUMBER)
+    page.locator("input[name=password]").fill(data.PASSWORD)
+    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    page.wait_for_url(base + "/")
+    assert page.locator("h1").inner_text() == "Начало"
+    assert "₽" in page.get_by_test_id("amount-due").inner_text()
+    assert "Приём показаний открыт" in page.locator("main").inner_text()
+    screenshot(page, "portal-dashboard-phone")
+
+    # Submit a reading: the last one is 115, about 3 a month.
+    page.get_by_role("link", name="Передать показания").click()
+    page.wait_for_url(base + "/meters/")
+    meter = portal_utility.meter
+    page.locator(f"#id_m{meter.pk}-t1").fill("117,5")
+    page.locator(f"#meter-{meter.pk}").locator("xpath=..").get_by_role(
+        "button", name="Отправить").click()
+    page.get_by_role("heading", name="Показания приняты").wait_for()
+    assert page.get_by_test_id("receipt-values").inner_text() == "117.5"
+    screenshot(page, "portal-reading-received-phone")
+
+    # Download the receipt from the dashboard.
+    page.goto(base + "/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Квитанция PDF").click()
+    pdf = tmp_path / "receipt.pdf"
+    download_info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    period = portal_utility.last_period
+    assert download_info.value.suggested_filename == (
+        f"receipt-{NUMBER}-{period:%Y}-{period:%m}.pdf")
+
+    # An appeal with a photo.
+    page.goto(base + "/appeals/new/")
+    assert page.locator(".dispatch-callout a[href^='tel:']").is_visible()
+    photo = tmp_path / "leak.png"
+    photo.write_bytes(png_bytes())
+    page.get_by_label("Тема").select_option(label="Протечка")
+    page.get_by_label("Что случилось").fill("Течёт стояк в ванной, вода на полу")
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_role("button", name="Отправить").click()
+    page.get_by_text("Обращение отправлено").first.wait_for()
+    assert "Течёт стояк в ванной" in page.locator("main").inner_text()
+    image = page.locator(".photos img")
+    image.wait_for()
+    assert page.eval_on_selector(".photos img", "img => img.complete && img.naturalWidth") > 0
+    screenshot(page, "portal-appeal-sent-phone")
+    assert (ARTIFACTS / "portal-appeal-sent-phone.png").exists()
+
+
+def test_database_is_ready(db):
+    # pytest-django runs tests with the db fixture first, which builds the test database
+    # before the browser test's fixture commits its data (a browser-only run has no other).
+    from tenants.models import Utility
+
+    assert Utility.objects.filter(slug="alpha").exists()

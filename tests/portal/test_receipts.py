@@ -1,0 +1,142 @@
+"""The receipt PDF read back: text figures through pdftotext and pypdf, the QR code decoded
+with zbarimg from the rendered page (poppler-utils and zbar-tools)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.http import Http404
+from pypdf import PdfReader
+
+from lk_core.billing.models import Invoice
+from lk_core.meters.models import Reading
+from lk_core.receipts.qr import gost_payload
+from lk_core.receipts.services import receipt_render
+from lk_platform.demo import DEMO_PAYEES
+from tests.portal import data
+
+PERIOD = dt.date(2026, 10, 1)
+
+
+@pytest.fixture
+def payee_a(in_tenant_a):
+    for field, value in DEMO_PAYEES["enskvoda"].items():
+        setattr(in_tenant_a, field, value)
+    in_tenant_a.name = "МУП «Энскводоканал»"
+    return in_tenant_a
+
+
+@pytest.fixture
+def receipt_account(payee_a):
+    _user, account = data.resident("500001", address="г. Энск, ул. Водопроводная, д. 7, кв. 12",
+                                   holder="Петрова Мария Сергеевна")
+    data.history(account, months=4, meters=2)
+    return account
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def decode_qr(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(path),
+                    str(tmp_path / "page")], check=True)
+    page = next(tmp_path.glob("page*.png"))
+    result = subprocess.run(["zbarimg", "--raw", "-q", "-Sqrcode.enable=1", str(page)],
+                            check=True, capture_output=True)
+    return result.stdout.decode("utf-8").rstrip("\n")
+
+
+def money(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def test_receipt_shows_the_figures(receipt_account, payee_a, tmp_path):
+    pdf = receipt_render(account=receipt_account, period=PERIOD, utility=payee_a)
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    text = pdf_text(pdf, tmp_path)
+    invoice = Invoice.objects.get(account=receipt_account, period=PERIOD)
+    for expected in ("МУП «Энскводоканал»", "7601000011", "760101001", "ПАО Сбербанк",
+                     "044525225", "30101810400000000225", "40702810900000001111",
+                     "500001", "Петрова Мария Сергеевна", "ул. Водопроводная, д. 7, кв. 12",
+                     "Октябрь 2026", "Холодное водоснабжение", "Горячее водоснабжение",
+                     money(invoice.amount_due), money(invoice.opening_balance),
+                     money(invoice.charged), "10.11.2026", "Показания счётчиков"):
+        assert expected in text, expected
+    # pypdf reads the same Cyrillic text (fonts embedded with a Unicode map).
+    assert "Петрова Мария Сергеевна" in reader.pages[0].extract_text()
+    # Readings: previous 106 (20.09) and current 109 (20.10), consumption 3.
+    assert "106 (20.09.2026)" in text and "109 (20.10.2026)" in text
+
+
+def test_qr_decodes_to_the_gost_string(receipt_account, payee_a, tmp_path):
+    pdf = receipt_render(account=receipt_account, period=PERIOD, utility=payee_a)
+    invoice = Invoice.objects.get(account=receipt_account, period=PERIOD)
+    kopecks = int(invoice.amount_due * 100)
+    expected = (
+        "ST00012|Name=МУП «Энскводоканал»|PersonalAcc=40702810900000001111|"
+        "BankName=ПАО Сбербанк|BIC=044525225|CorrespAcc=30101810400000000225|"
+        "PayeeINN=7601000011|KPP=760101001|"
+        f"Sum={kopecks}|Purpose=Оплата ЖКУ, лицевой счёт 500001, 10.2026|"
+        "persAcc=500001|paymPeriod=102026")
+    assert decode_qr(pdf, tmp_path) == expected
+
+
+def test_gost_payload_cleans_separators(payee_a):
+    payee_a.name = "ООО «Вода|Свет»"
+    payload = gost_payload(utility=payee_a, account_number="1", amount=Decimal("-5.00"),
+                           period=PERIOD, purpose="a=b")
+    assert "Name=ООО «Вода Свет»" in payload and "Purpose=a b" in payload
+    assert "|Sum=0|" in payload
+
+
+def test_receipt_in_english(receipt_account, payee_a, tmp_path):
+    pdf = receipt_render(account=receipt_account, period=PERIOD, utility=payee_a,
+                         language="en")
+    text = pdf_text(pdf, tmp_path)
+    assert "Amount due" in text and "October 2026" in text
+
+
+def test_no_invoice_for_the_period_is_404(receipt_account, payee_a):
+    with pytest.raises(Http404):
+        receipt_render(account=receipt_account, period=dt.date(2020, 1, 1), utility=payee_a)
+
+
+def test_other_resident_figures_never_appear(receipt_account, payee_a, tmp_path):
+    _bob, bob_account = data.resident("500002", holder="Сидоров Пётр")
+    data.history(bob_account, months=2, meters=1)
+    Reading.objects.filter(meter__account=bob_account).update(t1=Decimal(777))
+    text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
+                    tmp_path)
+    assert "Сидоров" not in text and "500002" not in text and "777" not in text
+
+
+def test_other_tenant_has_no_such_account(receipt_account, utility_b, in_schema):
+    with in_schema(utility_b), pytest.raises(Http404):
+        receipt_render(account=receipt_account, period=PERIOD, utility=utility_b)
+
+
+def test_registration_code_printed_only_with_that_method(receipt_account, payee_a, tmp_path):
+    from lk_core.identity.models import IdentitySettings
+    from lk_core.identity.proofs import receipt_code_for
+
+    code = receipt_code_for(receipt_account)
+    text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
+                    tmp_path)
+    assert code not in text and "Код для регистрации" not in text
+    IdentitySettings.objects.filter(pk=1).update(registration_method="receipt_code")
+    text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
+                    tmp_path)
+    assert f"Код для регистрации в личном кабинете: {code}" in text
