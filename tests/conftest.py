@@ -30,16 +30,32 @@ TENANT_SPECS = {
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """After pytest-django builds the test database, onboard the session's utilities."""
+def django_db_setup(request, django_test_environment, django_db_blocker,
+                    django_db_modify_db_settings):
+    """Build the test database, always, then onboard the session's utilities.
+
+    pytest-django's own fixture creates a test database only when some collected test is
+    marked for the database; a run of only browser tests or benchmarks (which commit data
+    through `django_db_blocker.unblock()`) would then write into the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.models import Utility
     from tenants.services import utility_create
 
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
+        db_config = setup_databases(verbosity=verbosity, interactive=False,
+                                    aliases={"default"}, serialized_aliases=set())
+        assert connection.settings_dict["NAME"].startswith("test_")
         for slug, spec in TENANT_SPECS.items():
             if not Utility.objects.filter(slug=slug).exists():
                 utility_create(slug=slug, actor="tests", staff_email=f"admin@{slug}.test",
                                send_staff_email=False, **spec)
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+        teardown_databases(db_config, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
-import os
 import statistics
 import threading
 import time
@@ -39,7 +38,6 @@ def resident_session(django_db_setup, django_db_blocker):
 
     from tenants.services import utility_create, utility_delete
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         utility = utility_create(slug=SLUG, name="Bench Water", actor="bench",
@@ -60,7 +58,6 @@ def resident_session(django_db_setup, django_db_blocker):
             connection.set_schema_to_public()
             utility_delete(utility=utility, actor="bench")
             connection.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _load(port: int, host: str, path: str, cookie: str, marker: bytes) -> dict:

@@ -4,7 +4,6 @@ appeal with a photo. Runs against gunicorn on committed data in a utility of its
 from __future__ import annotations
 
 import datetime as dt
-import os
 from types import SimpleNamespace
 
 import pytest
@@ -25,10 +24,8 @@ def portal_utility(django_db_setup, django_db_blocker):
     from lk_platform.demo import DEMO_PAYEES
     from tenants.services import utility_create, utility_delete
 
-    # Playwright's sync API leaves an event loop registered on this thread. (Function
-    # scope: pytest-django reorders tests, so a module-scoped utility would outlive this
-    # module and show up in other modules' tests.)
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Function scope: pytest-django reorders tests, so a module-scoped utility would
+    # outlive this module and show up in other modules' tests.
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         utility = utility_create(
@@ -50,7 +47,6 @@ def portal_utility(django_db_setup, django_db_blocker):
             connection.set_schema_to_public()
             utility_delete(utility=utility, actor="tests")
             connection.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.mark.browser

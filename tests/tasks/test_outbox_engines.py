@@ -89,7 +89,7 @@ def test_worker_delivers_right_after_commit(engine, committed):
 
 
 @pytest.mark.parametrize("engine", ["celery", "dramatiq"])
-def test_broker_down_misses_the_tick_without_crashing(engine, django_db_blocker):
+def test_broker_down_misses_the_tick_without_crashing(engine, django_db_setup, django_db_blocker):
     """Outside a test transaction, as the scheduler process runs: the send fails, the tick
     goes on, nothing is reported as enqueued."""
     from lk_platform.models import ScheduledRun
