@@ -54,7 +54,12 @@ def django_db_setup(request, django_test_environment, django_db_blocker,
                                send_staff_email=False, **spec)
     yield
     with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
         connection.close()
+        # Workers, live servers and threads of the session may still hold a connection.
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
         teardown_databases(db_config, verbosity=verbosity)
 
 
