@@ -114,11 +114,64 @@ def demo_billing_ensure(utility: Utility, spec: DemoUtility, created: bool) -> I
                                       started_by_label="demo_setup")
 
 
+# Each demo utility proves residents a different way, so a tester sees every method.
+DEMO_REGISTRATION = {"enskvoda": "amount", "teploset": "passport", "nashdom": "receipt_code"}
+
+
+def demo_registration_ensure(utility: Utility) -> None:
+    from django_tenants.utils import schema_context
+
+    from lk_core.identity.services import identity_settings_get, identity_settings_update
+
+    method = DEMO_REGISTRATION.get(utility.slug)
+    with schema_context(utility.schema_name):
+        if method and identity_settings_get().registration_method != method:
+            identity_settings_update(actor="demo", registration_method=method)
+
+
+def demo_registration_hint(utility: Utility, spec: DemoUtility) -> str:
+    """One account a tester can register with, and the proof the utility asks for."""
+    import csv
+    import io
+    import json
+    import zipfile
+
+    from django_tenants.utils import schema_context
+
+    from lk_core.billing.models import Account, Invoice
+    from lk_core.identity.proofs import receipt_code_for
+
+    with schema_context(utility.schema_name):
+        account = (Account.objects.filter(status="open", resident_link__isnull=True)
+                   .order_by("number").first())
+        if account is None:
+            return "every demo account is registered already"
+        method = DEMO_REGISTRATION.get(utility.slug, "amount")
+        if method == "receipt_code":
+            return f"account {account.number}, receipt code {receipt_code_for(account)}"
+        if method == "amount":
+            due = Invoice.objects.filter(account=account).order_by("-period").first().amount_due
+            return f"account {account.number}, amount due {due}"
+    # Passports are stored only as keyed hashes: read the plain one from the sample file.
+    path = samples_dir() / spec.sample
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            text = archive.read("accounts.csv").decode(manifest["encoding"])
+    else:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        text = (path / "accounts.csv").read_text(encoding=manifest["encoding"])
+    rows = csv.DictReader(io.StringIO(text), delimiter=manifest["delimiter"])
+    passport = next(row["passport"] for row in rows if row["account_number"] == account.number)
+    return f"account {account.number}, passport {passport}"
+
+
 def demo_seed() -> list[tuple[Utility, bool]]:
     demo_operator_ensure()
     results = []
     for spec in DEMO_UTILITIES:
         utility, created = demo_utility_ensure(spec)
         demo_billing_ensure(utility, spec, created)
+        demo_registration_ensure(utility)
         results.append((utility, created))
     return results

@@ -14,8 +14,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo is ready."))
         self.stdout.write(f"Operator console: http://{settings.PLATFORM_DOMAIN}{port}/console/ "
                           f"({demo.DEMO_OPERATOR_EMAIL} / {demo.DEMO_OPERATOR_PASSWORD})")
+        specs = {spec.slug: spec for spec in demo.DEMO_UTILITIES}
         for utility, created in results:
             state = "created" if created else "reused"
             self.stdout.write(f"  {utility.name} [{state}]: {utility_url(utility)}  staff: "
                               f"admin@{utility.slug}.example / {demo.DEMO_STAFF_PASSWORD}")
+            hint = demo.demo_registration_hint(utility, specs[utility.slug])
+            register = utility_url(utility, "/register/")
+            self.stdout.write(f"      register as a resident at {register} with {hint}")
         self.stdout.write(f"Demo e-mail is written to files under {settings.EMAIL_FILE_PATH}")
