@@ -13,31 +13,18 @@ from django.core import mail
 from django.core.cache import cache
 
 from lk_core.billing.identity import passport_hash
-from lk_core.billing.models import Account, Invoice
+from lk_core.billing.models import Account
+from tests import factories
 
 PASSPORT = "4506 123456"
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Account
-
-    number = factory.Sequence(lambda n: f"10{n:05d}")
-    address = factory.Sequence(lambda n: f"ул. Ленина, д. {n}, кв. 1")
+class AccountFactory(factories.AccountFactory):
     passport_hash = factory.LazyFunction(lambda: passport_hash(PASSPORT))
 
 
-class InvoiceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Invoice
-
+class InvoiceFactory(factories.InvoiceFactory):
     account = factory.SubFactory(AccountFactory)
-    period = datetime.date(2026, 10, 1)
-    opening_balance = Decimal("0.00")
-    charged = Decimal("0.00")
-    recalculation = Decimal("0.00")
-    paid = Decimal("0.00")
-    penalty = Decimal("0.00")
     amount_due = Decimal("1234.56")
 
 
