@@ -8,6 +8,7 @@ import zipfile
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -164,3 +165,5 @@ class PullSourceAdmin(AuditedConfigAdminMixin, StaffSectionAdminMixin, admin.Mod
     list_display = ["url", "enabled", "last_checked_at", "last_run"]
     fields = ["url", "enabled", "auth_header", "last_checked_at", "last_etag", "last_run"]
     readonly_fields = ["last_checked_at", "last_etag", "last_run"]
+    # A URL typed without a scheme means https (Django 6's default; said now, not warned).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

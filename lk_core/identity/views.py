@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,8 +28,9 @@ from lk_core.identity.selectors import (
     rules_text,
 )
 
-REFUSED = _("We could not confirm these details. Check the account number and the data "
-            "from your receipt and try again, or contact the office.")
+# Lazy: translated per request, in the language the resident reads.
+REFUSED = gettext_lazy("We could not confirm these details. Check the account number and "
+                       "the data from your receipt and try again, or contact the office.")
 
 
 def home_url() -> str:

@@ -203,7 +203,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Moscow"  # the platform's; each utility has its own (Utility.timezone)
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a URL typed without a scheme is https
 
 # --- static and media -------------------------------------------------------------------
 STATIC_URL = "/static/"
