@@ -301,3 +301,19 @@ def test_other_tenant(client_a, client_b, alice, category, utility_b):
     response = client_b.get("/invoices/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert client_b.get(f"/appeals/files/{token}/").status_code == 404
+
+
+def test_dashboard_says_when_a_meter_s_verification_has_expired(client_a, carol):
+    from tests.factories import MeterFactory
+
+    user, account = carol
+    today = dt.date.today()
+    MeterFactory(account=account, serial_number="EXPIRED-1",
+                 verified_until=today - dt.timedelta(days=10))
+    MeterFactory(account=account, serial_number="SOON-2",
+                 verified_until=today + dt.timedelta(days=10))
+    body = login(client_a, user).get("/").content.decode()
+    expired = body[body.index("EXPIRED-1"):].split("</li>")[0]
+    soon = body[body.index("SOON-2"):].split("</li>")[0]
+    assert "поверка истекла" in expired and "поверен до" not in expired
+    assert "поверен до" in soon
