@@ -25,7 +25,22 @@ def _registration_choices():
     return RegistrationMethod.choices
 
 
-class UtilityOnboardingForm(forms.ModelForm):
+class UtilityFormBase(forms.ModelForm):
+    """Utility forms only collect input: utility_create and the update services validate the
+    whole utility (the schema name comes from the slug) and audit the change."""
+
+    def clean_primary_color(self):
+        value = self.cleaned_data["primary_color"]
+        validate_primary_color(value)
+        return value
+
+    def _post_clean(self):
+        # Fill the instance the admin shows and logs; skip the model's own full_clean.
+        self.instance = forms.models.construct_instance(self, self.instance,
+                                                        self._meta.fields)
+
+
+class UtilityOnboardingForm(UtilityFormBase):
     domain = forms.CharField(label=_("Domain"), required=False,
                              help_text=_("Leave empty for <slug>.<platform domain>."))
     staff_email = forms.EmailField(label=_("First administrator's e-mail"))
@@ -40,34 +55,13 @@ class UtilityOnboardingForm(forms.ModelForm):
                   "tagline", "dispatch_phone", "support_phone", "support_email",
                   "postal_address", "office_hours"]
 
-    def clean_primary_color(self):
-        value = self.cleaned_data["primary_color"]
-        validate_primary_color(value)
-        return value
 
-    def _post_clean(self):
-        # utility_create validates the whole utility (the schema name comes from the slug);
-        # the form only fills the instance the admin shows and logs.
-        self.instance = forms.models.construct_instance(self, self.instance,
-                                                        self._meta.fields)
-
-
-class UtilityChangeForm(forms.ModelForm):
+class UtilityChangeForm(UtilityFormBase):
     class Meta:
         model = Utility
         fields = ["name", "kind", "timezone", "theme", "primary_color", "accent_color",
                   "tagline", "dispatch_phone", "support_phone", "support_email",
                   "postal_address", "office_hours"]
-
-    def clean_primary_color(self):
-        value = self.cleaned_data["primary_color"]
-        validate_primary_color(value)
-        return value
-
-    def _post_clean(self):
-        # Saving goes through the services (which validate again and audit).
-        self.instance = forms.models.construct_instance(self, self.instance,
-                                                        self._meta.fields)
 
 
 class UtilityStateForm(forms.Form):

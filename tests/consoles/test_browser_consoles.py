@@ -4,7 +4,6 @@ one-time password and changes the branding with the live preview."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
@@ -45,30 +44,6 @@ def operator_account(django_db_setup, django_db_blocker):
             utility_delete(utility=utility, actor="tests")
 
 
-@pytest.fixture(scope="module")
-def module_browser():
-    """Chromium for this module only, stopped at its end: while Playwright runs, the main
-    thread has a running event loop and Django refuses database calls from it, which
-    would break session fixtures of later browser modules that seed data."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def desktop_page(module_browser):
-    context = module_browser.new_context(viewport={"width": 1280, "height": 900},
-                                         locale="ru-RU")
-    yield context.new_page()
-    context.close()
-
-
 def test_the_operator_exists_only_on_the_platform(db, operator_account, utility_a):
     """Also makes pytest-django build the test database when this module runs alone (the
     browser test itself must not hold a transaction: the live server has to see data)."""
@@ -82,7 +57,7 @@ def test_the_operator_exists_only_on_the_platform(db, operator_account, utility_
 
 
 def test_operator_onboards_a_utility_and_its_admin_brands_it(operator_account, live_server_url,
-                                                             desktop_page, module_browser):
+                                                             desktop_page, browser):
     page = desktop_page
     console = live_server_url.format(host="localhost")
     page.goto(console + "/console/")
@@ -115,7 +90,7 @@ def test_operator_onboards_a_utility_and_its_admin_brands_it(operator_account, l
     cells = row.inner_text().split("\t")
     assert cells[3] == "Работает" and cells[5:8] == ["0", "0", "1"]
 
-    tablet = module_browser.new_context(viewport={"width": 1024, "height": 768}, locale="ru-RU",
+    tablet = browser.new_context(viewport={"width": 1024, "height": 768}, locale="ru-RU",
                                  has_touch=True)
     try:
         _administrator_rebrands(tablet.new_page(), live_server_url, password)
