@@ -100,3 +100,34 @@ def _meter_row(meter: Meter, readings: list[Reading], period: dt.date) -> Receip
     previous = readings[1] if current and len(readings) > 1 else (
         readings[0] if readings and current is None else None)
     return ReceiptMeterRow(meter, previous, current)
+
+
+def paperless_account_ids(*, period: dt.date) -> list[int]:
+    """Accounts with an invoice for the period whose registered resident (an active
+    resident login) chose paperless receipts. Channel consent is the outbox's to apply."""
+    from lk_core.identity.models import ResidentAccount
+    from lk_core.portal.models import ResidentPreferences
+    from lk_core.users.models import UserKind
+
+    return list(ResidentAccount.objects.filter(
+        resident__user__is_active=True, resident__user__kind=UserKind.RESIDENT,
+        resident__user__in=ResidentPreferences.objects.filter(paperless_receipt=True)
+        .values("user"),
+        account__in=Invoice.objects.filter(period=period.replace(day=1)).values("account"),
+    ).order_by("account_id").values_list("account_id", flat=True))
+
+
+def latest_invoice_period() -> dt.date | None:
+    return Invoice.objects.order_by("-period").values_list("period", flat=True).first()
+
+
+def receipt_run_progress(*, run) -> dict[str, int]:
+    """The run's e-mails in the outbox by status (pending, sending, sent, failed)."""
+    from django.db.models import Count
+
+    from lk_core.notifications.models import Notification
+
+    counts = dict(Notification.objects.filter(batch_key=run.batch_key).values_list(
+        "status").annotate(n=Count("pk")).values_list("status", "n"))
+    return {status: counts.get(status, 0) for status in ("pending", "sending", "sent",
+                                                         "failed")}
