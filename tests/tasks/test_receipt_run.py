@@ -143,7 +143,7 @@ class TestInProcess:
         paperless("RC-30", language="en")
         _run(django_capture_on_commit_callbacks)
         [message] = receipt_mails("RC-30@mail.test")
-        assert "Your receipt for 10.2026" == message.subject
+        assert message.subject == "Your receipt for 10.2026"
         assert "Amount due" in pdf_text(message.attachments[0][1], tmp_path)
 
     def test_latest_period_by_default_and_nothing_without_invoices(
@@ -227,7 +227,7 @@ def test_bulk_run_on_the_engine(engine, committed, tmp_path):
                 paperless(number, amount_due="321.00")
                 send_period_receipts.enqueue(PERIOD.isoformat())
                 send_period_receipts.enqueue(PERIOD.isoformat())  # a duplicate message
-    for utility, number in numbers.items():
+    for utility in numbers:
         def sent(utility=utility):
             with schema_context(utility.schema_name):
                 return Notification.objects.filter(status=Status.SENT).count() == 1
