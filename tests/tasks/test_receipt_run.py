@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import email
 import io
+import re
 import subprocess
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from lk_core.receipts.tasks import send_period_receipts
 from lk_core.users.models import User, UserKind
 from lk_platform.scheduler import registered_jobs
 from tenants.models import Utility
+from tests.conftest import staff_login
 from tests.tasks.conftest import REDIS_URL, tasks_setting, wait_for
 from tests.tasks.factories import invoice, resident
 
@@ -186,6 +189,30 @@ class TestInProcess:
         assert "111,00" in text and "222,00" not in text and "RC-62" not in text
         assert "777" not in text and utility_a.name in text
 
+    def test_staff_see_the_run_and_its_progress(self, utility_a, utility_b, client_a,
+                                                client_b, in_schema,
+                                                django_capture_on_commit_callbacks):
+        with in_schema(utility_a):
+            paperless("RC-70")
+            account, _user = paperless("RC-71")
+            with django_capture_on_commit_callbacks(execute=False):
+                bulk.receipt_run_execute(period=PERIOD)
+            from lk_core.notifications.delivery import notifications_deliver
+
+            notifications_deliver(notification_ids=list(Notification.objects.filter(
+                account=account).values_list("pk", flat=True)))
+        staff_login(client_a, utility_a, "admin@alpha.test")
+        page = client_a.get("/staff/receipts/receiptrun/")
+        assert page.status_code == 200
+        row = re.search(rb'<tr[^>]*>.*?10\.2026.*?</tr>', page.content, re.S).group(0)
+        cells = dict(re.findall(rb'<td class="field-(\w+)[^"]*">(.*?)</td>', row))
+        assert {name: cells[name] for name in (b"eligible", b"queued", b"sent", b"waiting",
+                                               b"failed")} == {
+            b"eligible": b"2", b"queued": b"2", b"sent": b"1", b"waiting": b"1",
+            b"failed": b"0"}
+        staff_login(client_b, utility_b, "admin@beta.test")
+        assert b"10.2026" not in client_b.get("/staff/receipts/receiptrun/").content
+
     def test_registered_with_the_scheduler(self):
         assert "receipts.bulk_run" in {job.name for job in registered_jobs()}
 
@@ -220,7 +247,8 @@ def _mail_files_to(address: str) -> list[email.message.Message]:
 
 def test_bulk_run_on_the_engine(engine, committed, tmp_path):
     alpha, beta = committed
-    numbers = {alpha: f"RW-{engine}-A", beta: f"RW-{engine}-B"}
+    token = uuid.uuid4().hex[:6]  # the mail directory keeps earlier runs' messages
+    numbers = {alpha: f"RW-{token}-A", beta: f"RW-{token}-B"}
     with override_settings(TASKS=tasks_setting(engine, REDIS_URL)):
         for utility, number in numbers.items():
             with schema_context(utility.schema_name):
