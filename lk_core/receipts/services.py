@@ -1,6 +1,7 @@
-"""The one receipt renderer: the web page and the API call `receipt_render`, the bulk
-run (lk_core.receipts.bulk) calls `receipts_render`; both build the same HTML from the
-same template and hand it to the same WeasyPrint setup (lk_core.receipts.rendering)."""
+"""The one receipt renderer: the web page calls `receipt_render` (an API endpoint must
+call it too), the bulk run (lk_core.receipts.bulk) calls `receipts_render`; both build
+the same HTML from the same template and hand it to the same WeasyPrint setup
+(lk_core.receipts.rendering)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def registration_code(account: Account, *, config=None) -> str | None:
     return receipt_code_for(account, secret=config.receipt_code_secret)
 
 
-def _context(*, data: ReceiptData, utility, identity_config) -> dict:
+def receipt_context(*, data: ReceiptData, utility, identity_config) -> dict:
+    """What the template needs: the data, the payee, the GOST QR code, the code."""
     invoice = data.invoice
     purpose = _("Payment for utilities, account %(account)s, %(period)s") % {
         "account": data.account.number, "period": date_format(invoice.period, "m.Y")}
@@ -44,7 +46,7 @@ def _context(*, data: ReceiptData, utility, identity_config) -> dict:
 
 def receipt_html(*, data: ReceiptData, utility) -> str:
     """The receipt as a standalone HTML page (what WeasyPrint turns into the PDF)."""
-    return render_to_string("receipts/receipt.html", _context(
+    return render_to_string("receipts/receipt.html", receipt_context(
         data=data, utility=utility, identity_config=identity_settings_get()))
 
 
@@ -74,7 +76,7 @@ def receipts_render(*, accounts: list[Account], period: dt.date, utility=None,
     rendered = []
     for data in receipts_data(accounts=accounts, period=period):
         with translation.override(language):
-            html = render_to_string("receipts/receipt.html", _context(
+            html = render_to_string("receipts/receipt.html", receipt_context(
                 data=data, utility=utility, identity_config=identity_config))
         rendered.append(RenderedReceipt(account=data.account, period=data.invoice.period,
                                         pdf=rendering.pdf_from_html(html, utility=utility)))

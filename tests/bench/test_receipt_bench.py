@@ -23,7 +23,7 @@ from weasyprint import HTML
 
 from lk_core.receipts.rendering import fonts
 from lk_core.receipts.selectors import receipt_data
-from lk_core.receipts.services import _context, receipt_render, receipts_render
+from lk_core.receipts.services import receipt_context, receipt_render, receipts_render
 from lk_platform.demo import DEMO_PAYEES
 from tests.bench.report import write_section
 from tests.portal import data
@@ -52,7 +52,7 @@ def _before_html(account, utility) -> str:
     from lk_core.identity.selectors import identity_settings_get
 
     with translation.override("ru"):
-        context = _context(data=receipt_data(account=account, period=PERIOD),
+        context = receipt_context(data=receipt_data(account=account, period=PERIOD),
                            utility=utility, identity_config=identity_settings_get())
         return Template(BEFORE.read_text(encoding="utf-8")).render(Context(context))
 
