@@ -225,6 +225,7 @@ outbox rows, four queries per chunk of receipts, building and "sending" the e-ma
 per document) is faster than WeasyPrint's defaults on the same HTML. Engines add the
 broker round trips and the wait for the last chunk. The machine has {os.cpu_count()} cores
 shared with other engineers (load average {load:.1f} at the start), so absolute times vary
-from run to run; the ratios are measured in the same run.
+from run to run and wall time is mostly waiting for a core; the CPU columns measure the
+work, the ratios are measured in the same run.
 """
     write_section("bulk-receipt-run", "Bulk receipt run", body)
