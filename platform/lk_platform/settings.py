@@ -374,6 +374,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegistrationMethodEnum": "lk_core.identity.models.RegistrationMethod",
         "PaymentMethodEnum": "lk_core.payments.models.PaymentMethod",
+        "InvoiceStatusEnum": "lk_core.api.billing_views.INVOICE_STATUSES",
     },
 }
 
