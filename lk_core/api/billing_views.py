@@ -39,16 +39,15 @@ def tenant_today(request) -> dt.date:
     return timezone.localtime(timezone.now(), request.tenant.tzinfo).date()
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"})
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "maxLength": 7,
+                      "example": "2026-10"})
 class MonthField(serializers.CharField):
     """A month as YYYY-MM, checked by the same field the web pages use."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 7)
-        super().__init__(**kwargs)
-
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
+        if len(value) > 7:
+            self.fail("max_length", max_length=7)
         try:
             return PortalMonthField(required=False).clean(value)
         except DjangoValidationError as error:
