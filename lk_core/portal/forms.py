@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from lk_core.notifications.models import ESSENTIAL_KINDS, Kind
 
-
 FIRST_MONTH, LAST_MONTH = dt.date(1900, 1, 1), dt.date(2199, 12, 1)
 
 

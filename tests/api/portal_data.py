@@ -32,6 +32,9 @@ class Someone:
     def client(self, utility, **headers):
         return api_client(utility, self.token, **headers)
 
+    def sign_in_again(self) -> None:
+        self.token = device_session_create(user=self.user, device_name="again").access
+
     @property
     def meter(self):
         return self.stuff["meters"][0]
