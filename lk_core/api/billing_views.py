@@ -57,6 +57,16 @@ class MonthField(serializers.CharField):
         return f"{value:%Y-%m}"
 
 
+class MonthQueryField(MonthField):
+    """In a query: empty means not given, as in the web form."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_blank=True, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        return super().run_validation(data) or None
+
+
 def receipt_path(period: dt.date) -> str:
     return f"/api/v1/receipts/{period:%Y-%m}/"
 
@@ -244,11 +254,11 @@ class InvoiceDetailView(AccountAPIView):
 # --- charges -----------------------------------------------------------------------------
 
 class ChargesQuerySerializer(serializers.Serializer):
-    period = MonthField(required=False, label=_("Month"),
+    period = MonthQueryField(required=False, label=_("Month"),
                         help_text="One month; or give start and/or end instead.")
-    start = MonthField(required=False, label=_("From"),
+    start = MonthQueryField(required=False, label=_("From"),
                        help_text="First month (default: a year before the end).")
-    end = MonthField(required=False, label=_("To"),
+    end = MonthQueryField(required=False, label=_("To"),
                      help_text="Last month (default: the latest invoice's). At most 36 "
                                "months are shown; a longer range keeps the latest.")
 
