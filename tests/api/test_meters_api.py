@@ -5,16 +5,20 @@ flag, bob cannot reach alice's meters, a token from the other utility is refused
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 
+from lk_core.devices.services import device_session_create
 from lk_core.meters.models import Reading
 from lk_core.portal.models import ResidentPreferences
 from tenants.models import UtilityState
 from tenants.services import utility_set_state
-from tests.api.portal_data import OUT_OF_WINDOW, freeze, in_window, someone
+from tests.api.conftest import api_client
+from tests.api.portal_data import IN_WINDOW, OUT_OF_WINDOW, freeze, in_window, someone
 
 __all__ = ["in_window"]
 
@@ -287,3 +291,57 @@ def test_maintenance_refuses_submissions_but_not_reads(alice, utility_a, in_wind
     body = _error(_submit(client, alice.meter, ["134"]), 503, "maintenance")
     assert body["utility_message"] == "До 14:00"
     assert _resident_readings(alice.meter) == []
+
+
+# --- concurrency: two devices at once, real transactions, on a utility of our own ----------
+
+@pytest.fixture
+def race_utility(django_db_setup, django_db_blocker, monkeypatch):
+    from tenants.services import utility_create, utility_delete
+
+    # Browser tests earlier in the session leave Playwright's loop on the main thread.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with django_db_blocker.unblock():
+        utility = utility_create(slug="api-race", name="Race Water", actor="tests",
+                                 send_staff_email=False).utility
+        try:
+            yield utility
+        finally:
+            connection.set_schema_to_public()
+            utility_delete(utility=utility, actor="tests")
+            connection.close()
+
+
+def test_two_devices_submitting_at_once_store_one_reading(race_utility, monkeypatch):
+    freeze(monkeypatch, IN_WINDOW)
+    connection.set_tenant(race_utility)
+    erin = someone("750001", months=3, meters=1)
+    second_token = device_session_create(user=erin.user, device_name="tablet").access
+    connection.set_schema_to_public()
+    barrier = threading.Barrier(2)
+    answers: list[object] = []
+
+    def device(token: str, value: str) -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            answers.append(_submit(api_client(race_utility, token), erin.meter, [value]))
+        except Exception as exc:  # the assertion below shows it
+            answers.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=device, args=args)
+               for args in ((erin.token, "110"), (second_token, "111"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [getattr(a, "status_code", a) for a in answers] == [201, 201], answers
+    bodies = [a.json() for a in answers]
+    assert sorted(b["replaced"] for b in bodies) == [False, True]
+    assert len({b["receipt_number"] for b in bodies}) == 1
+    connection.set_tenant(race_utility)
+    [stored] = _resident_readings(erin.meter)
+    assert stored.t1 in (Decimal(110), Decimal(111)) and stored.channel == "api"
