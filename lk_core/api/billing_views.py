@@ -162,7 +162,7 @@ class DashboardView(AccountAPIView):
         today = tenant_today(request)
         summary = selectors.dashboard_summary(account=self.account, user=request.user,
                                               utility=request.tenant, today=today)
-        data = {**summary.__dict__, "account": self.account,
+        data = {**vars(summary), "account": self.account,
                 "window": window_data(summary.window)}
         return Response(DashboardSerializer(data, context={"today": today}).data)
 

@@ -309,3 +309,25 @@ def test_writes_are_not_accepted_on_read_endpoints(alice, utility_a):
         _error(alice.client(utility_a).post(path, {}, format="json"), 405,
                "method_not_allowed")
 
+
+
+def test_query_counts_do_not_grow_with_history(in_tenant_a, utility_a, in_window):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, months, meters in (("small", 2, 1), ("big", 24, 6)):
+        resident = someone(f"71009{months}", months=months, meters=meters, device=name)
+        invoice = resident.account.invoices.order_by("-period").first()
+        client = resident.client(utility_a)
+        paths = ["/api/v1/dashboard/", "/api/v1/invoices/", f"/api/v1/invoices/{invoice.pk}/",
+                 "/api/v1/charges/?start=2024-01&end=2026-10", "/api/v1/meters/",
+                 f"/api/v1/meters/{resident.meter.pk}/",
+                 f"/api/v1/meters/{resident.meter.pk}/readings/"]
+        counts[name] = []
+        for path in paths:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200, path
+            counts[name].append(len(queries))
+    assert counts["small"] == counts["big"]
+    assert max(counts["big"]) <= 14, counts["big"]
