@@ -22,7 +22,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from lk_core.api.base import AccountAPIView
-from lk_core.billing.models import Invoice, PaymentChannel
+from lk_core.billing.models import PaymentChannel
 from lk_core.portal import selectors
 from lk_core.portal.access import invoice_get_for_resident
 from lk_core.portal.forms import MonthField as PortalMonthField
@@ -233,8 +233,6 @@ class InvoiceDetailSerializer(serializers.Serializer):
 
 
 class InvoiceListView(AccountAPIView):
-    scope_model = Invoice
-
     @extend_schema(tags=["billing"], responses={200: InvoiceRowSerializer(many=True)},
                    summary="Invoices, newest first, with paid / partly / unpaid")
     def get(self, request):

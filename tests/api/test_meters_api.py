@@ -197,8 +197,8 @@ def test_outside_the_window_the_page_s_explanation_in_the_request_language(
         alice, utility_a, monkeypatch):
     freeze(monkeypatch, OUT_OF_WINDOW)
     ru = _error(_submit(alice.client(utility_a), alice.meter, ["134"]), 400, "window_closed")
-    assert ru["message"].startswith("Показания принимаются с 15 по 25 число месяца. Следующий "
-                                    "приём показаний начнётся 15 ноября 2026")
+    assert ru["message"] == ("Показания принимаются с 15 по 25 число месяца. Следующий приём "
+                             "показаний начнётся 15 ноября 2026 г.")
     en = _error(_submit(alice.client(utility_a, HTTP_ACCEPT_LANGUAGE="en"), alice.meter,
                         ["134"]), 400, "window_closed")
     assert en["message"].startswith("Readings are accepted from day 15 to day 25 of the month.")
