@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -19,7 +21,10 @@ from lk_core.identity.models import Resident
 from lk_core.identity.selectors import resident_current_account, resident_for_user
 from lk_core.portal.access import PortalResident
 
-__all__ = ["AccountAPIView", "PublicAPIView", "ResidentAPIView", "client_ip", "valid_data"]
+PAGE_PARAMS = frozenset({"page", "page_size"})
+
+__all__ = ["PAGE_PARAMS", "AccountAPIView", "PublicAPIView", "ResidentAPIView", "client_ip",
+           "valid_data"]
 
 # (Comments, not docstrings: drf-spectacular would copy a docstring into every operation.)
 
@@ -71,6 +76,14 @@ class AccountAPIView(ResidentAPIView, GenericAPIView):
     scope_model = None  # e.g. Reading
     scope_account_lookup = "account"  # e.g. "meter__account"
     pagination_class = PagePagination
+    query_params: frozenset[str] = frozenset()  # what the schema documents; others: 400
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.query_params)
+        if unknown:
+            raise exceptions.ValidationError({name: [_("Unknown parameter.")]
+                                              for name in unknown})
 
     @cached_property
     def portal_resident(self) -> PortalResident:

@@ -21,7 +21,7 @@ from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from lk_core.api.base import AccountAPIView
+from lk_core.api.base import PAGE_PARAMS, AccountAPIView
 from lk_core.billing.models import PaymentChannel
 from lk_core.portal import selectors
 from lk_core.portal.access import invoice_get_for_resident
@@ -233,6 +233,8 @@ class InvoiceDetailSerializer(serializers.Serializer):
 
 
 class InvoiceListView(AccountAPIView):
+    query_params = PAGE_PARAMS
+
     @extend_schema(tags=["billing"], responses={200: InvoiceRowSerializer(many=True)},
                    summary="Invoices, newest first, with paid / partly / unpaid")
     def get(self, request):
@@ -322,6 +324,8 @@ def _charges_data(report) -> dict:
 
 
 class ChargesView(AccountAPIView):
+    query_params = frozenset(ChargesQuerySerializer().fields)
+
     @extend_schema(tags=["billing"], parameters=[ChargesQuerySerializer],
                    responses={200: ChargesSerializer},
                    summary="Charges by service for a month or a range of months, with totals "

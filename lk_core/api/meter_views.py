@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from lk_core.api.base import AccountAPIView, valid_data
+from lk_core.api.base import PAGE_PARAMS, AccountAPIView, valid_data
 from lk_core.api.billing_views import QUANTITY, WindowSerializer, tenant_today, window_data
 from lk_core.api.exceptions import InputRefused
 from lk_core.api.schema import ErrorSerializer
@@ -198,6 +198,7 @@ def _refused(error: DjangoValidationError) -> serializers.ValidationError:
 
 
 class ReadingListView(MeterApiView):
+    query_params = PAGE_PARAMS
     scope_model = Reading
     scope_account_lookup = "meter__account"
 

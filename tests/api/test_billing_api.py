@@ -331,3 +331,14 @@ def test_query_counts_do_not_grow_with_history(in_tenant_a, utility_a, in_window
             counts[name].append(len(queries))
     assert counts["small"] == counts["big"]
     assert max(counts["big"]) <= 14, counts["big"]
+
+
+def test_unknown_query_parameters_are_refused(alice, utility_a):
+    client = alice.client(utility_a, HTTP_ACCEPT_LANGUAGE="en")
+    body = _error(client.get("/api/v1/invoices/?page=1&sort=period"), 400, "invalid")
+    assert body["fields"] == {"sort": ["Unknown parameter."]}
+    body = _error(alice.client(utility_a).get("/api/v1/charges/?month=2026-10"), 400,
+                  "invalid")
+    assert body["fields"] == {"month": ["Неизвестный параметр."]}
+    _error(client.get("/api/v1/dashboard/?x=1"), 400, "invalid")
+    _error(api_client(utility_a).get("/api/v1/invoices/?sort=x"), 401, "not_authenticated")
