@@ -78,8 +78,8 @@ class MeterSerializer(serializers.Serializer):
     can_take_readings = serializers.BooleanField(help_text="A reading may be sent today.")
     reason_code = serializers.ChoiceField(
         choices=["window_closed", "meter_refused"], allow_null=True,
-        help_text="Why not (null when it can): the window is closed, or the meter was "
-                  "removed or its verification expired.")
+        help_text="Why not (null when it can): the meter was removed or its verification "
+                  "expired (named first: it lasts), or the window is closed.")
     reason = serializers.CharField(allow_null=True, help_text="Why not, in words.")
     last_reading = ReadingSerializer(source="latest", allow_null=True)
 
