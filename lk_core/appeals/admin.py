@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -53,6 +54,7 @@ class AppealCategoryForm(forms.ModelForm):
 class AppealCategoryAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     console_section = Section.APPEAL_ROUTES
     form = AppealCategoryForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "destination", "department", "is_emergency", "priority",
                     "response_hours", "resolution_hours", "delivery", "is_active", "position"]
     list_filter = ["destination", "is_emergency", "is_active", "delivery"]
@@ -366,3 +368,7 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """History rows are written by the services."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The history inline is read-only and never saved; the services wrote the history.
+        return super().construct_change_message(request, form, [], add)
