@@ -9,11 +9,13 @@ from tenants.models import Utility
 
 class Command(BaseCommand):
     help = ("Re-encrypt every utility's acquirer credentials under the first key of "
-            "CREDENTIALS_KEY, and appeal routes' webhook secrets (after prepending a new key; see docs/payments.md).")
+            "CREDENTIALS_KEY, and appeal routes' webhook secrets (after prepending a new key; "
+            "see docs/payments.md).")
 
     def handle(self, *args, **options):
         total = 0
         for utility in Utility.objects.exclude(schema_name=get_public_schema_name()):
             with schema_context(utility.schema_name), transaction.atomic():
                 total += credentials_rotate_all() + webhook_secrets_rotate()
-        self.stdout.write(self.style.SUCCESS(f"Re-encrypted {total} credential set(s) and webhook secret(s)."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Re-encrypted {total} credential set(s) and webhook secret(s)."))
