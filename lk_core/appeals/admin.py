@@ -14,6 +14,7 @@ from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,6 @@ from lk_core.appeals import delivery, selectors, services
 from lk_core.appeals.models import (
     Appeal,
     AppealCategory,
-    AppealEvent,
     AppealStatus,
     Priority,
 )
@@ -124,24 +124,6 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AppealEventInline(admin.TabularInline):
-    model = AppealEvent
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("History")
-    fields = ["created_at", "kind", "internal", "author", "status", "text"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return staff_can(request.user, Section.APPEALS)
-
-
 class AppealDeskForm(forms.ModelForm):
     assignee = forms.ModelChoiceField(label=_("Assigned to"), required=False,
                                       queryset=selectors.assignable_staff())
@@ -169,6 +151,11 @@ class AppealDeskForm(forms.ModelForm):
             self.fields["assignee"].initial = appeal.assignee_id
             self.fields["new_priority"].initial = appeal.priority
 
+    def _post_clean(self):
+        # Nothing is copied onto the appeal: the desk's services change it (the admin
+        # builds the form with the fieldsets' names, "assignee" among them).
+        pass
+
 
 @admin.register(Appeal, site=staff_console)
 class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
@@ -183,8 +170,7 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     search_fields = ["account__number", "text"]
     readonly_fields = ["account", "address", "category", "route", "emergency", "priority",
                        "status", "sla", "assigned_to", "created_local", "text", "attachments",
-                       "deliveries"]
-    inlines = [AppealEventInline]
+                       "deliveries", "history"]
     list_per_page = 50
     actions = ["take_selected"]
 
@@ -197,7 +183,8 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         sets = [(None, {"fields": ["emergency", "category", "route", "priority", "status",
                                    "sla", "assigned_to", "created_local", "account", "address",
-                                   "text", "attachments", "deliveries"]})]
+                                   "text", "attachments", "deliveries"]}),
+                (_("History"), {"fields": ["history"]})]
         if self.has_change_permission(request, obj):
             sets.append((_("Work on the appeal"), {"fields": [
                 "assignee", "new_priority", "reply", "new_status", "note"]}))
@@ -240,8 +227,6 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("sent at"), ordering="created_at")
     def created_local(self, obj):
-        from django.utils import timezone
-
         return timezone.localtime(obj.created_at, self._tz()).strftime("%d.%m.%Y %H:%M")
 
     @admin.display(description=_("assigned to"), ordering="assignee__username")
@@ -271,6 +256,20 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                  gettext("attempts"), d.attempts,
                  f" — {d.last_error}" if d.last_error and d.status != "delivered" else "")
                 for d in rows))
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        tz = self._tz()
+        return format_html(
+            '<table class="desk-history"><tbody>{}</tbody></table>', format_html_join(
+                "", '<tr class="desk-event{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+                    '<td>{}</td></tr>', (
+                    (" desk-event-internal" if e.internal else "",
+                     timezone.localtime(e.created_at, tz).strftime("%d.%m.%Y %H:%M"),
+                     e.get_kind_display(),
+                     gettext("staff only") if e.internal else gettext("resident sees it"),
+                     e.author.get_username() if e.author else "", e.text)
+                    for e in self._detail(obj).events)))
 
     def _tz(self):
         from django.db import connection
@@ -368,7 +367,3 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """History rows are written by the services."""
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        # The history inline is read-only and never saved; the services wrote the history.
-        return super().construct_change_message(request, form, [], add)
