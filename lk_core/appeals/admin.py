@@ -45,9 +45,19 @@ class AppealCategoryForm(forms.ModelForm):
         fields = list(services.ROUTE_FIELDS)
 
     def _post_clean(self):
-        # The service validates (route rules, then the model) and saves.
+        # Copy the input onto the category and run the service's route rules, so errors
+        # show next to their fields; the service checks again and saves.
         self.instance = forms.models.construct_instance(self, self.instance,
                                                         self._meta.fields)
+        if self.errors:
+            return
+        try:
+            services.appeal_category_check(
+                category=self.instance, webhook_secret=self.cleaned_data.get("webhook_secret"))
+            self.instance.full_clean(exclude=["webhook_secret_encrypted"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
 
 
 @admin.register(AppealCategory, site=staff_console)
@@ -68,34 +78,6 @@ class AppealCategoryAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # appeals keep their category: switch "offered to residents" off
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        admin_site = self
-
-        class Checked(form):
-            def clean(self):
-                data = super().clean()
-                if not self.errors:
-                    admin_site._check(request, self)
-                return data
-
-        return Checked
-
-    def _check(self, request, form):
-        """Run the service's route rules in the form, so errors show next to fields."""
-        candidate = form.instance
-        try:
-            services._route_check(candidate, secret_set=bool(
-                form.cleaned_data.get("webhook_secret")
-                or candidate.webhook_secret_encrypted))
-            secret = form.cleaned_data.get("webhook_secret") or ""
-            if secret and len(secret) < 16:
-                raise ValidationError({"webhook_secret": [
-                    gettext("The secret must be at least 16 characters long.")]})
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
 
     def save_model(self, request, obj, form, change):
         services.appeal_category_save(actor=request.user, category=obj,

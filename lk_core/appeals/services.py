@@ -291,6 +291,15 @@ def _route_check(category: AppealCategory, *, secret_set: bool) -> None:
         raise ValidationError(errors)
 
 
+def appeal_category_check(*, category: AppealCategory, webhook_secret: str = "") -> None:
+    """The route's rules (a form shows the errors next to its fields before saving)."""
+    if webhook_secret and len(webhook_secret) < 16:
+        raise ValidationError({"webhook_secret": [
+            _("The secret must be at least 16 characters long.")]})
+    _route_check(category, secret_set=bool(webhook_secret
+                                            or category.webhook_secret_encrypted))
+
+
 def appeal_category_save(*, actor, category: AppealCategory, fields: list[str],
                          webhook_secret: str = "") -> AppealCategory:
     """Create or change a category with its route; audited (the secret only as "changed").
@@ -298,16 +307,14 @@ def appeal_category_save(*, actor, category: AppealCategory, fields: list[str],
     from lk_core.payments.crypto import credentials_encrypt
     from lk_core.staff.services import config_row_save
 
+    appeal_category_check(category=category, webhook_secret=webhook_secret)
+    fields = [name for name in fields if name in ROUTE_FIELDS]
     if webhook_secret:
-        if len(webhook_secret) < 16:
-            raise ValidationError({"webhook_secret": [
-                _("The secret must be at least 16 characters long.")]})
         category.webhook_secret_encrypted = credentials_encrypt({"secret": webhook_secret})
-        fields = [*fields, "webhook_secret_encrypted"]
-    _route_check(category, secret_set=bool(category.webhook_secret_encrypted))
+        fields.append("webhook_secret_encrypted")
     category.full_clean()
-    return config_row_save(actor=actor, obj=category, fields=list(fields),
-                           section="appeal_routes", secret_fields=("webhook_secret_encrypted",))
+    return config_row_save(actor=actor, obj=category, fields=fields, section="appeal_routes",
+                           secret_fields=("webhook_secret_encrypted",))
 
 
 def webhook_secrets_rotate() -> int:
