@@ -10,7 +10,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -34,6 +33,8 @@ from lk_platform.admin_sites import staff_console
 
 
 class AppealCategoryForm(forms.ModelForm):
+    webhook_url = forms.URLField(label=_("webhook URL"), required=False, max_length=500,
+                                 assume_scheme="https")
     webhook_secret = forms.CharField(
         label=_("Webhook secret"), required=False, strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -64,7 +65,6 @@ class AppealCategoryForm(forms.ModelForm):
 class AppealCategoryAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     console_section = Section.APPEAL_ROUTES
     form = AppealCategoryForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "destination", "department", "is_emergency", "priority",
                     "response_hours", "resolution_hours", "delivery", "is_active", "position"]
     list_filter = ["destination", "is_emergency", "is_active", "delivery"]
