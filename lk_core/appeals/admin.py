@@ -23,6 +23,7 @@ from lk_core.appeals.models import (
     Appeal,
     AppealCategory,
     AppealStatus,
+    Destination,
     Priority,
 )
 from lk_core.staff.permissions import StaffSectionAdminMixin
@@ -144,8 +145,8 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     console_section = Section.APPEALS
     form = AppealDeskForm
     change_form_template = "appeals/desk_change_form.html"
-    list_display = ["number", "emergency", "category", "route", "priority", "status",
-                    "sla", "assigned_to", "created_local", "account"]
+    list_display = ["number", "sla", "category", "route", "priority", "status",
+                    "assigned_to", "created_local"]
     list_display_links = ["number", "category"]
     list_filter = ["destination", "priority", "status", "is_emergency", AssignedFilter,
                    "category"]
@@ -158,6 +159,17 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.appeal_queue_for_staff(user=request.user)
+
+    def get_list_display(self, request):
+        # Dispatchers and customer service work one destination: no column for it.
+        if len(selectors.destinations_for(request.user)) == 1:
+            return [name for name in self.list_display if name != "route"]
+        return self.list_display
+
+    def get_list_filter(self, request):
+        if len(selectors.destinations_for(request.user)) == 1:
+            return [name for name in self.list_filter if name != "destination"]
+        return self.list_filter
 
     def get_ordering(self, request):
         return selectors.QUEUE_ORDERING
@@ -182,6 +194,9 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="№", ordering="pk")
     def number(self, obj):
+        if obj.is_emergency:  # the badge also highlights the row (console.css)
+            return format_html('№{} <span class="desk-emergency">{}</span>', obj.pk,
+                               gettext("Emergency"))
         return f"№{obj.pk}"
 
     @admin.display(description=_("emergency"), ordering="is_emergency")
@@ -192,7 +207,8 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("destination"), ordering="destination")
     def route(self, obj):
-        label = obj.get_destination_display()
+        label = gettext("Dispatch") if obj.destination == Destination.DISPATCH else \
+            obj.get_destination_display()
         return f"{label}: {obj.department}" if obj.department else label
 
     @admin.display(description=_("SLA"))

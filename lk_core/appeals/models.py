@@ -78,11 +78,12 @@ OPEN_STATUSES = (AppealStatus.NEW, AppealStatus.IN_PROGRESS, AppealStatus.ANSWER
 
 
 class Appeal(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="appeals")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="appeals",
+                                verbose_name=_("account"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="appeals")
     category = models.ForeignKey(AppealCategory, on_delete=models.PROTECT,
-                                 related_name="appeals")
+                                 related_name="appeals", verbose_name=_("category"))
     # Routing is copied when the appeal is made, so later changes to the category do not
     # move appeals already in someone's queue.
     destination = models.CharField(_("destination"), max_length=10, choices=Destination.choices)
@@ -112,7 +113,7 @@ class Appeal(models.Model):
                    models.Index(fields=["status", "destination"])]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.category_id}"
+        return f"№{self.pk}"
 
 
 class EventKind(models.TextChoices):
