@@ -201,7 +201,8 @@ class UtilityAdmin(admin.ModelAdmin):
             services.utility_update_identity(
                 utility=stored, actor=actor, **{f: data[f] for f in services.IDENTITY_FIELDS})
             services.utility_update_settings(
-                utility=stored, actor=actor, **{f: data[f] for f in services.SETTINGS_FIELDS})
+                utility=stored, actor=actor,
+                **{f: data[f] for f in services.SETTINGS_FIELDS if f in data})
             services.utility_update_branding(
                 utility=stored, actor=actor, **{f: data[f] for f in services.BRANDING_FIELDS})
         except ValidationError as exc:
