@@ -308,3 +308,23 @@ def test_other_resident_never_sees_the_reply(appeals, utility_a, in_tenant_a):
     other.force_login(question.author, backend=BACKEND)
     assert other.get(f"/appeals/{leak.pk}/").status_code == 404
     assert "Ответ для жильца" not in other.get("/appeals/").content.decode()
+
+
+def test_queue_page_costs_the_same_queries_for_more_appeals(appeals, utility_a, staff_of):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = staff_of(utility_a, StaffRole.ADMIN, "boss")
+    client.get("/staff/appeals/appeal/")  # warm: session, content types
+    with CaptureQueriesContext(connection) as few:
+        client.get("/staff/appeals/appeal/")
+    with schema_context(utility_a.schema_name):
+        category = AppealCategory.objects.get(name="Протечка")
+        for n in range(10):
+            user, account = data.resident(f"95000{n}")
+            services.appeal_create(user=user, account=account, category_id=category.pk,
+                                   text=f"Ещё {n}")
+    with CaptureQueriesContext(connection) as more:
+        body = client.get("/staff/appeals/appeal/").content.decode()
+    assert len(_queue_numbers(body)) == 13
+    assert len(more) == len(few)
