@@ -1,7 +1,6 @@
-"""The one receipt renderer: the web page calls `receipt_render` (an API endpoint must
-call it too), the bulk run (lk_core.receipts.bulk) calls `receipts_render`; both build
-the same HTML from the same template and hand it to the same WeasyPrint setup
-(lk_core.receipts.rendering)."""
+"""The one receipt renderer: the web page and the API call `receipt_render`, the bulk
+run (lk_core.receipts.bulk) calls `receipts_render`; both build the same HTML from the
+same template and hand it to the same WeasyPrint setup (lk_core.receipts.rendering)."""
 
 from __future__ import annotations
 
