@@ -24,8 +24,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from lk_core.billing.models import Account, Invoice
+from lk_core.identity.models import Resident, ResidentAccount
 from lk_core.notifications import services
 from lk_core.notifications.models import Notification, NotificationPreference, Status
+from lk_core.notifications.selectors import recipients_for_accounts
 from lk_core.users.models import User, UserKind
 from tenants.models import Utility
 from tests.tasks.conftest import (  # noqa: F401 - worker_pool is a fixture
@@ -49,9 +51,17 @@ def _seed(n: int) -> list[int]:
     accounts = Account.objects.bulk_create(
         [Account(number=f"BENCH-{i:06d}", address=f"Bench street {i}") for i in range(n)],
         batch_size=2000)
-    User.objects.bulk_create(
+    users = User.objects.bulk_create(
         [User(username=a.number, email=f"{a.number.lower()}@bench.test", password="!",
               kind=UserKind.RESIDENT) for a in accounts], batch_size=2000)
+    # What registration leaves behind: the resident and the account link (the outbox's
+    # recipients_for_accounts finds an account's resident through it).
+    residents = Resident.objects.bulk_create(
+        [Resident(user=u, current_account=a, registered_via="amount")
+         for u, a in zip(users, accounts, strict=True)], batch_size=2000)
+    ResidentAccount.objects.bulk_create(
+        [ResidentAccount(resident=r, account=a, method="amount")
+         for r, a in zip(residents, accounts, strict=True)], batch_size=2000)
     zero = Decimal("0.00")
     invoices = Invoice.objects.bulk_create(
         [Invoice(account=a, period=date(2026, 10, 1), opening_balance=zero,
@@ -160,6 +170,8 @@ def test_seed_builds_residents_with_invoices(in_tenant_a):
     ids = _seed(25)
     assert len(ids) == 25
     assert User.objects.filter(username__startswith="BENCH-", kind=UserKind.RESIDENT).count() == 25
+    accounts = list(Account.objects.filter(number__startswith="BENCH-"))
+    assert all(r.user for r in recipients_for_accounts(accounts))  # the outbox finds them
 
 
 @pytest.mark.bench
