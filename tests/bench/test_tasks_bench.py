@@ -15,7 +15,6 @@ import platform
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -30,6 +29,7 @@ from lk_core.notifications.models import Notification, NotificationPreference, S
 from lk_core.notifications.selectors import recipients_for_accounts
 from lk_core.users.models import User, UserKind
 from tenants.models import Utility
+from tests.bench.report import write_section
 from tests.tasks.conftest import (  # noqa: F401 - worker_pool is a fixture
     REDIS_URL,
     running_worker,
@@ -39,8 +39,6 @@ from tests.tasks.conftest import (  # noqa: F401 - worker_pool is a fixture
 )
 
 N = int(os.environ.get("LK_BENCH_NOTIFICATIONS", "10000"))
-ROOT = Path(__file__).resolve().parents[2]
-PERF = ROOT / "docs" / "performance.md"
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 BATCH = "bench-import"
 LOAD = f"{os.getloadavg()[0]:.1f}"
@@ -117,8 +115,6 @@ def _reset() -> None:
 def _write_section(results: dict[str, dict], n: int) -> None:
     base = results["in-process"]["total"]
     lines = [
-        "## Background work",
-        "",
         f"`tests/bench/test_tasks_bench.py`, {timezone.now():%Y-%m-%d}, "
         f"{os.cpu_count()} CPU cores shared with other work, Python "
         f"{platform.python_version()}, PostgreSQL and Redis on localhost. "
@@ -150,16 +146,7 @@ def _write_section(results: dict[str, dict], n: int) -> None:
               "directly) is not measured yet: the receipt renderer is being built "
               "separately; its job registers with the scheduler in one line when it lands.",
               ""]
-    section = "\n".join(lines)
-    text = PERF.read_text(encoding="utf-8") if PERF.exists() else "# Performance\n"
-    start = text.find("## Background work")
-    if start == -1:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end:])
-    PERF.parent.mkdir(exist_ok=True)
-    PERF.write_text(text.rstrip() + "\n", encoding="utf-8")
+    write_section("background-work", "Background work", "\n".join(lines))
 
 
 @pytest.mark.bench
