@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import F
 
 from lk_core.billing.models import Account
 from lk_core.notifications.models import NotificationPreference, NotificationSettings
@@ -56,11 +57,10 @@ def recipients_for_accounts(accounts: list[Account]) -> list[AccountRecipient]:
     """An account's registered resident is the active user linked to it (one login per
     account, lk_core.identity). E-mail: the login's, else billing's. Phone: the one the
     resident gave in the portal's settings, else billing's. Two queries for all accounts."""
-    from lk_core.identity.models import ResidentAccount
-
-    users = {link.account_id: link.resident.user for link in ResidentAccount.objects.filter(
-        account__in=accounts, resident__user__is_active=True,
-        resident__user__kind=UserKind.RESIDENT).select_related("resident__user")}
+    # Users annotated with their linked account: one model per row, not three.
+    users = {user.linked_account_id: user for user in User.objects.filter(
+        resident__links__account__in=accounts, is_active=True, kind=UserKind.RESIDENT
+    ).annotate(linked_account_id=F("resident__links__account_id"))}
     phones = resident_phones({user.pk for user in users.values()}) if users else {}
     recipients = []
     for account in accounts:

@@ -8,6 +8,7 @@ and `notifications_flush` (every scheduler tick) enqueues them again: delayed, n
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -225,22 +226,50 @@ def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
 def _insert_and_dispatch(rows: list[Notification], *, now: datetime) -> list[Notification]:
     if not rows:
         return []
-    keyed = [row for row in rows if row.dedupe_key]
-    seen = set(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in keyed])
-               .values_list("dedupe_key", "channel")) if keyed else set()
-    rows = [row for row in rows if (row.dedupe_key, row.channel) not in seen]
     plain = [row for row in rows if not row.dedupe_key]
-    keyed = [row for row in rows if row.dedupe_key]
     created = Notification.objects.bulk_create(plain, batch_size=1000) if plain else []
-    if keyed:
-        # ignore_conflicts covers a concurrent run inserting the same keys meanwhile;
-        # PostgreSQL then returns no ids, so the new rows are read back by key.
-        Notification.objects.bulk_create(keyed, ignore_conflicts=True, batch_size=1000)
-        created += list(Notification.objects.filter(
-            dedupe_key__in=[row.dedupe_key for row in keyed], status=Status.PENDING,
-            attempts=0, enqueued_at__isnull=True))
+    created += _insert_keyed([row for row in rows if row.dedupe_key], now=now)
     due = [row.pk for row in created if row.next_attempt_at <= now]
     _dispatch_on_commit(due)
+    return created
+
+
+_KEYED_INSERT = """
+    INSERT INTO {table} (kind, channel, user_id, account_id, recipient, context, dedupe_key,
+                         batch_key, status, attempts, next_attempt_at, provider_message_id,
+                         last_error, created_at)
+    SELECT s.kind, s.channel, s.user_id, s.account_id, s.recipient, s.context::jsonb,
+           s.dedupe_key, s.batch_key, %s, 0, s.next_attempt_at, '', '', %s
+    FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[],
+                %s::text[], %s::text[], %s::timestamptz[])
+         AS s(kind, channel, user_id, account_id, recipient, context, dedupe_key, batch_key,
+              next_attempt_at)
+    ON CONFLICT (dedupe_key, channel) DO NOTHING
+    RETURNING id, dedupe_key, channel"""
+
+
+def _insert_keyed(rows: list[Notification], *, now: datetime) -> list[Notification]:
+    """Rows with a dedupe key, in one statement of arrays (a whole import's batch is one
+    round trip, not 10,000 bound rows): a key already there - the same event seen again,
+    or a concurrent run - is skipped by the unique constraint. Returns the rows inserted,
+    with their ids."""
+    if not rows:
+        return []
+    columns = [[row.kind for row in rows], [row.channel for row in rows],
+               [row.user_id for row in rows], [row.account_id for row in rows],
+               [row.recipient for row in rows], [json.dumps(row.context) for row in rows],
+               [row.dedupe_key for row in rows], [row.batch_key for row in rows],
+               [row.next_attempt_at for row in rows]]
+    with connection.cursor() as cursor:
+        cursor.execute(_KEYED_INSERT.format(table=Notification._meta.db_table),
+                       [Status.PENDING.value, now, *columns])
+        inserted = {(key, channel): pk for pk, key, channel in cursor.fetchall()}
+    created = []
+    for row in rows:
+        pk = inserted.pop((row.dedupe_key, row.channel), None)
+        if pk is not None:  # pop: a key twice in one batch is one row
+            row.pk, row.created_at, row._state.adding = pk, now, False
+            created.append(row)
     return created
 
 
