@@ -63,7 +63,8 @@ def import_run_execute(*, run: ImportRun, package_path: Path | str | None = None
         with Package(path) as package:
             outcome = package_import(package=package, dry_run=run.dry_run,
                                      wait_seconds=wait_seconds,
-                                     progress=progress or ImportProgress())
+                                     progress=progress or ImportProgress(),
+                                     batch_key=f"import:{run.pk}")
         _run_record_outcome(run, package, outcome)
     except PackageError as exc:
         _run_finish(run, ImportStatus.REJECTED, report={

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from lk_core.billing.importing import apply, checks, staging, typed
+from lk_core.billing.importing import apply, checks, notify, staging, typed
 from lk_core.billing.importing.lock import import_lock_acquire
 from lk_core.billing.importing.package import MANIFEST, Package
 from lk_core.billing.importing.problems import Problems
@@ -33,7 +33,7 @@ class _Rollback(Exception):
 
 
 def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
-                   progress: ImportProgress) -> Outcome:
+                   progress: ImportProgress, batch_key: str = "import") -> Outcome:
     outcome = Outcome()
     present = {spec.name for spec in FILES if spec.name in package.names}
     outcome.ignored_files = sorted(package.names - present - {MANIFEST})
@@ -48,7 +48,11 @@ def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
             if outcome.rejected:
                 raise _Rollback
             progress.phase("apply")
+            watermark = notify.invoice_id_watermark()
             outcome.counts = _timed(outcome, "apply", lambda: apply.package_apply(present))
+            if not dry_run:  # "new invoice" notices, in this transaction: all or nothing
+                _timed(outcome, "notify", lambda: notify.new_invoices_notify(
+                    after_id=watermark, batch_key=batch_key))
             _drop_temporary()
             if dry_run:
                 raise _Rollback
