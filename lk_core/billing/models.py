@@ -150,6 +150,7 @@ class Payment(models.Model):
 
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Applied")
     DRY_RUN = "dry_run", _("Checked (dry run)")
     REJECTED = "rejected", _("Rejected: problems in the package")
