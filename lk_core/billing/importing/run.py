@@ -70,7 +70,6 @@ def _session_tune() -> None:
     and the run is then not recorded as succeeded, so it is simply run again."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL hash_mem_multiplier = 2")
         cursor.execute("SET LOCAL default_statistics_target = 10")
         cursor.execute("SET LOCAL synchronous_commit = off")
 
@@ -96,10 +95,9 @@ def _stage(package: Package, present: set[str], outcome: Outcome,
 
 def _check(problems: Problems) -> None:
     checks.problems_table_create()
+    careful = {spec: typed.typed_build(spec) for spec in FILES}
     for spec in FILES:
-        typed.typed_build(spec)
-    for spec in FILES:
-        checks.check_formats(spec)
+        checks.check_formats(spec, careful=careful[spec])
         checks.check_duplicates(spec)
         checks.check_references(spec)
     checks.check_identities()

@@ -44,8 +44,13 @@ def typed_expression(column: Column, *, careful: bool = True) -> str:
     return value
 
 
-def has_raw(column: Column) -> bool:
-    return column.kind in ("decimal", "int", "date", "period")
+def has_raw(column: Column, *, careful: bool = True) -> bool:
+    """Whether the typed table keeps the trimmed text too: where a malformed value would
+    otherwise look like an empty one. A plain decimal cast either worked or raised, so
+    after it NULL means empty and the number itself is what the report quotes."""
+    if column.kind == "decimal":
+        return careful
+    return column.kind in ("int", "date", "period")
 
 
 def typed_name(column: Column) -> str:
@@ -67,14 +72,16 @@ def _select(spec: FileSpec, *, careful: bool) -> str:
     select, joins = ["s.line"], []
     for column in spec.columns:
         select.append(f"{typed_expression(column, careful=careful)} AS {typed_name(column)}")
-        if has_raw(column):
+        if has_raw(column, careful=careful):
             select.append(f"{trimmed(column.name)} AS {column.name}__raw")
         if column.kind == "period":
             joins.append(_period_join(spec, column))
     return f"SELECT {', '.join(select)} FROM {spec.table} s {' '.join(joins)}"
 
 
-def typed_build(spec: FileSpec) -> None:
+def typed_build(spec: FileSpec) -> bool:
+    """Build the typed table; returns whether the careful expressions were needed."""
+    careful = False
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{spec.typed_table}")
         create = f"CREATE TEMP TABLE {spec.typed_table} AS "
@@ -82,5 +89,7 @@ def typed_build(spec: FileSpec) -> None:
             with transaction.atomic():
                 cursor.execute(create + _select(spec, careful=False))
         except DataError:  # a malformed number or date: find them all the careful way
+            careful = True
             cursor.execute(create + _select(spec, careful=True))
         cursor.execute(f"ANALYZE {spec.typed_table}")
+    return careful
