@@ -133,7 +133,8 @@ def _django_import_export(package: Path, rows: int) -> float:
         for _n, row in zip(range(rows), reader, strict=False):
             writer.writerow(row)
     dataset = tablib.Dataset().load(out.getvalue(), format="csv")
-    ChargeLine.objects.all().delete()
+    with connection.cursor() as cursor:  # not timed; Django's delete() would load every row
+        cursor.execute("TRUNCATE billing_chargeline")
     started = time.monotonic()
     result = ChargeLineResource().import_data(dataset, raise_errors=True)
     seconds = time.monotonic() - started
