@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 
 from lk_core.billing.importing import apply, checks, staging, typed
 from lk_core.billing.importing.lock import import_lock_acquire
@@ -69,14 +69,6 @@ def _session_tune() -> None:
     flush at commit: a crash right after COMMIT may lose the import, never half of it,
     and the run is then not recorded as succeeded, so it is simply run again."""
     with connection.cursor() as cursor:
-        try:
-            # The staging tables are read several times each; PostgreSQL's 8 MB default
-            # for temporary tables makes every read a system call. Only possible before
-            # the session's first temporary table; a reused connection keeps what it had.
-            with transaction.atomic():
-                cursor.execute("SET temp_buffers = '256MB'")
-        except DatabaseError:
-            pass
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL default_statistics_target = 10")
         cursor.execute("SET LOCAL synchronous_commit = off")
