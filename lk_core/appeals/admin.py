@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from lk_core.appeals import services
 from lk_core.appeals.models import Appeal, AppealCategory, AppealEvent, AppealStatus
+from lk_core.billing.versions import TenantDataAdminMixin
 from lk_platform.admin_sites import staff_console
 
 
 @admin.register(AppealCategory, site=staff_console)
-class AppealCategoryAdmin(admin.ModelAdmin):
+class AppealCategoryAdmin(TenantDataAdminMixin, admin.ModelAdmin):  # names on dashboards
     list_display = ["name", "destination", "department", "is_emergency", "is_active",
                     "position"]
     list_editable = ["position", "is_active"]

@@ -20,6 +20,7 @@ from lk_core.appeals.models import (
     EventKind,
 )
 from lk_core.billing.models import Account
+from lk_core.billing.versions import account_data_changed
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -104,6 +105,7 @@ def appeal_create(*, user, account: Account, category_id: int | None, text: str,
                                    text=text, status=AppealStatus.NEW)
         for photo, content_type in checked:
             _attachment_save(appeal, photo, content_type)
+        account_data_changed(account_id=account.pk)
     return appeal
 
 
@@ -111,6 +113,7 @@ def _event(appeal: Appeal, *, kind: str, author, text: str, status: str) -> Appe
     appeal.status = status
     appeal.closed_at = timezone.now() if status == AppealStatus.CLOSED else None
     appeal.save(update_fields=["status", "closed_at", "updated_at"])
+    account_data_changed(account_id=appeal.account_id)
     return AppealEvent.objects.create(appeal=appeal, kind=kind, author=author, text=text,
                                       status=status)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from lk_core.billing.versions import TenantDataAdminMixin
 from lk_core.portal.models import HelpPage, Notice
 from lk_platform.admin_sites import staff_console
 
 
 @admin.register(Notice, site=staff_console)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(TenantDataAdminMixin, admin.ModelAdmin):
     list_display = ["title", "shown_from", "shown_until"]
     date_hierarchy = "shown_from"
 

@@ -13,6 +13,7 @@ from lk_core.billing.importing.package import MANIFEST, Package
 from lk_core.billing.importing.problems import Problems
 from lk_core.billing.importing.progress import ImportProgress
 from lk_core.billing.importing.spec import FILES
+from lk_core.billing.versions import tenant_data_changed
 
 
 @dataclass
@@ -49,6 +50,7 @@ def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
                 raise _Rollback
             progress.phase("apply")
             outcome.counts = _timed(outcome, "apply", lambda: apply.package_apply(present))
+            tenant_data_changed()  # cached portal reads of every account are now stale
             _drop_temporary()
             if dry_run:
                 raise _Rollback
