@@ -198,3 +198,20 @@ def test_other_tenant_host_serves_its_own_dashboard(client_a, client_b, alice, u
     connection.set_schema_to_public()
     response = client_b.get("/")
     assert "К оплате" not in response.content.decode()
+
+
+def test_uncached_dashboard_queries_do_not_grow_with_history(client_a, in_tenant_a,
+                                                             frozen_now):
+    from django.core.cache import cache
+
+    counts = []
+    for number, months, meters in (("710020", 2, 1), ("710021", 24, 6)):
+        user, account = data.resident(number)
+        data.history(account, months=months, meters=meters)
+        client = login(type(client_a)(HTTP_HOST=client_a.defaults["HTTP_HOST"]), user)
+        client.get("/")
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8, counts
