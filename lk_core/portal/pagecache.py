@@ -27,8 +27,8 @@ CACHE_SECONDS = 6 * 3600
 CSRF_PLACEHOLDER = "lk-csrf-placeholder-4f1c2a"
 TEMPLATES = ("base.html", "portal/layout.html", "portal/dashboard.html",
              "identity/_nav.html", "identity/_nav_links.html")
-STATIC = ("themes/js/nav.js", "themes/css/base.css", "themes/css/classic.css", "themes/css/modern.css",
-          "identity/css/identity.css", "portal/portal.css")
+STATIC = ("themes/js/nav.js", "themes/css/base.css", "themes/css/classic.css",
+          "themes/css/modern.css", "identity/css/identity.css", "portal/portal.css")
 
 
 @functools.cache
