@@ -215,3 +215,13 @@ def test_uncached_dashboard_queries_do_not_grow_with_history(client_a, in_tenant
             assert client.get("/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 8, counts
+
+
+def test_a_portal_payment_moves_the_account_version(alice, frozen_now):
+    from lk_core.payments.services import payment_create
+
+    user, account = alice
+    configure("sandbox")
+    before = Account.objects.get(pk=account.pk).data_version
+    payment_create(user=user, account=account, site_url="http://alpha.localhost")
+    assert Account.objects.get(pk=account.pk).data_version > before
