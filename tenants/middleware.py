@@ -77,7 +77,13 @@ def _lookup_path_prepare(hostname: str) -> None:
     rollback) start on the schema this host had before, so that one SET serves both the
     lookup and the request."""
     in_force = connection.search_path_set_schemas
-    if in_force and get_public_schema_name() in in_force:
+    public = get_public_schema_name()
+    if hostname == settings.PLATFORM_DOMAIN:
+        # The platform's own row may be created on first use, which only public allows.
+        if in_force != [public]:
+            connection.set_schema_to_public()
+        return
+    if in_force and public in in_force:
         return
     guess = _SCHEMA_BY_HOST.get(hostname)
     if guess:
