@@ -225,3 +225,16 @@ def test_a_portal_payment_moves_the_account_version(alice, frozen_now):
     before = Account.objects.get(pk=account.pk).data_version
     payment_create(user=user, account=account, site_url="http://alpha.localhost")
     assert Account.objects.get(pk=account.pk).data_version > before
+
+
+def test_a_renamed_category_shows_at_once(client_a, alice, frozen_now):
+    user, account = alice
+    category = AppealCategory.objects.create(name="Нет воды", destination="company")
+    appeal = appeal_services.appeal_create(user=user, account=account,
+                                           category_id=category.pk, text="Нет воды с утра")
+    login(client_a, user)
+    assert f"№{appeal.pk} Нет воды" in client_a.get("/").content.decode()
+    category.name = "Отключение воды"
+    appeal_services.appeal_category_save(actor=User.objects.get(username="admin@alpha.test"),
+                                         category=category, fields=["name"])
+    assert f"№{appeal.pk} Отключение воды" in client_a.get("/").content.decode()
