@@ -22,7 +22,6 @@ pytestmark = pytest.mark.bench
 SLUG = "portalbench"
 CLIENTS = 4  # concurrent keep-alive connections
 REQUESTS = 400  # per page, bounded
-ROUNDS = 4  # the pages take turns, REQUESTS / ROUNDS at a time: load from others hits all
 
 
 def test_database_is_ready(db):
@@ -62,19 +61,10 @@ def resident_session(django_db_setup, django_db_blocker):
             connection.close()
 
 
-def _warm(port: int, host: str, path: str, cookie: str) -> None:
-    for _ in range(20):  # warm both workers: templates, translations, connections
-        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        warm.request("GET", path, headers={"Host": host, "Cookie": cookie})
-        warm.getresponse().read()
-        warm.close()
-
-
-def _load(port: int, host: str, path: str, cookie: str, marker: bytes,
-          latencies: list[float]) -> float:
-    """REQUESTS / ROUNDS requests from CLIENTS connections; returns the wall time."""
+def _load(port: int, host: str, path: str, cookie: str, marker: bytes) -> dict:
+    latencies: list[float] = []
     lock = threading.Lock()
-    remaining = [REQUESTS // ROUNDS]
+    remaining = [REQUESTS]
 
     def client():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -93,29 +83,21 @@ def _load(port: int, host: str, path: str, cookie: str, marker: bytes,
                 latencies.append(elapsed)
         conn.close()
 
+    for _ in range(20):  # warm both workers: templates, translations, connections
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        warm.request("GET", path, headers={"Host": host, "Cookie": cookie})
+        warm.getresponse().read()
+        warm.close()
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started
-
-
-def _measure(port: int, host: str, cookie: str, pages: list) -> list[dict]:
-    for _name, path, _marker in pages:
-        _warm(port, host, path, cookie)
-    latencies: list[list[float]] = [[] for _ in pages]
-    walls = [0.0 for _ in pages]
-    for _ in range(ROUNDS):
-        for index, (_name, path, marker) in enumerate(pages):
-            walls[index] += _load(port, host, path, cookie, marker, latencies[index])
-    results = []
-    for wall, measured in zip(walls, latencies, strict=True):
-        ordered = sorted(measured)
-        results.append({"rps": len(ordered) / wall, "p50": statistics.median(ordered) * 1000,
-                        "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000})
-    return results
+    wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"rps": len(ordered) / wall, "p50": statistics.median(ordered) * 1000,
+            "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000}
 
 
 def test_portal_pages_bench(resident_session, live_server_url):
@@ -129,9 +111,8 @@ def test_portal_pages_bench(resident_session, live_server_url):
          "Начисления по услугам".encode()),
     ]
     load_before = os.getloadavg()[0]
-    measured = _measure(port, host, cookie, pages)
+    results = [(name, _load(port, host, path, cookie, marker)) for name, path, marker in pages]
     load_after = os.getloadavg()[0]
-    results = [(name, result) for (name, _p, _m), result in zip(pages, measured, strict=True)]
     bare = results[0][1]["rps"]
     rows = "\n".join(
         f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
@@ -139,9 +120,9 @@ def test_portal_pages_bench(resident_session, live_server_url):
     body = f"""
 gunicorn (2 workers × 4 threads, as the test live server) on this machine, a resident with
 24 months of invoices, charges, payments and 3 meters with monthly readings; {CLIENTS}
-keep-alive clients on 127.0.0.1 send {REQUESTS} requests per page, the pages taking turns in
-{ROUNDS} rounds so that load from other work on the machine falls on all of them (load
-average {load_before:.1f} before, {load_after:.1f} after, on 2 cores). The baseline is a bare
+keep-alive clients on 127.0.0.1 send {REQUESTS} requests per page (load average
+{load_before:.1f} before, {load_after:.1f} after, on 2 cores shared with other work). The
+baseline is a bare
 Django view on the same server in the same run (`/branding.css`: the same middleware,
 tenant resolution and session, no page work). Each portal page runs a fixed number of
 queries (tests/portal/test_pages.py asserts the same count for 2 and 24 months). The
