@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from lk_core.appeals.models import AppealStatus
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
 from lk_core.notifications.models import NotificationPreference
-from lk_core.portal import charts, forms, help, selectors, services
+from lk_core.portal import charts, forms, help, pagecache, selectors, services
 from lk_core.portal.access import (
     appeal_get_for_resident,
     attachment_get_for_resident,
@@ -55,10 +56,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @resident_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    resident = request.resident
-    summary = selectors.dashboard_summary(account=resident.account, user=resident.user,
-                                          utility=request.tenant, today=_today())
-    return render(request, "portal/dashboard.html", {"summary": summary, "nav": "home"})
+    """Rendered once per change of what it shows (lk_core.portal.pagecache)."""
+    resident, utility, today = request.resident, request.tenant, _today()
+    data_key = selectors.dashboard_cache_key(
+        account=resident.account, user=resident.user, today=today,
+        tenant_version=getattr(resident.resident, "tenant_data_version", None))
+    key = pagecache.page_key(request, data_key=data_key, language=get_language())
+
+    def build(csrf_token: str) -> str:
+        summary = selectors.dashboard_summary(account=resident.account, user=resident.user,
+                                              utility=utility, today=today)
+        return render_to_string("portal/dashboard.html", {
+            "summary": summary, "nav": "home", "csrf_token": csrf_token}, request=request)
+
+    return HttpResponse(pagecache.page_html(request, key, build))
 
 
 # --- invoices and charges ------------------------------------------------------------------
