@@ -30,7 +30,7 @@ from lk_core.portal.access import (
     portal_resident,
     resident_required,
 )
-from lk_core.portal.models import HelpPage, ResidentPreferences
+from lk_core.portal.models import ResidentPreferences
 from lk_core.receipts.services import receipt_render
 from lk_core.users.models import UserKind
 
@@ -344,18 +344,13 @@ def _settings_initial(user) -> dict:
 @require_GET
 def help_index(request: HttpRequest) -> HttpResponse:
     language = get_language() or "ru"
-    pages = [p for p in HelpPage.objects.filter(language__in=[language, "ru"])
-             if p.language == language or language == "ru"]
     return render(request, "portal/help.html",
-                  {"guide": help.guide(language[:2]), "pages": pages, "nav": "help"})
+                  {"guide": help.guide(language[:2]), "pages": help.help_pages(language=language),
+                   "nav": "help"})
 
 
 @require_GET
 def help_page(request: HttpRequest, slug: str) -> HttpResponse:
-    language = get_language() or "ru"
-    page = (HelpPage.objects.filter(slug=slug, language=language).first()
-            or HelpPage.objects.filter(slug=slug).order_by("language").first())
-    if page is None:
-        raise Http404
+    page = help.help_page_get(slug=slug, language=get_language() or "ru")
     return render(request, "portal/help_page.html",
                   {"page": page, "body": help.markdown_render(page.body), "nav": "help"})
