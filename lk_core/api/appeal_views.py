@@ -158,19 +158,17 @@ def _attachment_url(request, token: str) -> str:
 
 def _detail(request, appeal: Appeal) -> dict:
     timeline = selectors.appeal_timeline(appeal=appeal)
-    data = dict(AppealSerializer(appeal).data)
-    data["can_reply"] = appeal.status != AppealStatus.CLOSED
-    data["events"] = [
-        {"id": event.pk, "kind": event.kind, "kind_display": event.get_kind_display(),
-         "by": "company" if event.kind in COMPANY_EVENTS else "resident",
-         "text": event.text, "status": event.status,
-         "status_display": event.get_status_display(), "created_at": event.created_at}
-        for event in timeline.events]
-    data["attachments"] = [
-        {"id": a.token, "name": a.original_name, "content_type": a.content_type,
-         "size": a.size, "url": _attachment_url(request, a.token)}
-        for a in timeline.attachments]
-    return AppealDetailSerializer(data).data
+    events = [{"id": event.pk, "kind": event.kind, "kind_display": event.get_kind_display(),
+               "by": "company" if event.kind in COMPANY_EVENTS else "resident",
+               "text": event.text, "status": event.status,
+               "status_display": event.get_status_display(), "created_at": event.created_at}
+              for event in timeline.events]
+    attachments = [{"id": a.token, "name": a.original_name, "content_type": a.content_type,
+                    "size": a.size, "url": _attachment_url(request, a.token)}
+                   for a in timeline.attachments]
+    return {**AppealSerializer(appeal).data, "can_reply": appeal.status != AppealStatus.CLOSED,
+            "events": EventSerializer(events, many=True).data,
+            "attachments": AttachmentSerializer(attachments, many=True).data}
 
 
 # --- views ------------------------------------------------------------------------------
