@@ -8,7 +8,7 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from lk_core.api.base import ResidentAPIView, valid_data
-from lk_core.api.pagination import PagePagination
+from lk_core.api.pagination import PAGE_PARAMETERS, PagePagination
 from lk_core.api.throttling import TenantScopedThrottle
 from lk_core.appeals import selectors, services
 from lk_core.appeals.models import (
@@ -192,6 +192,7 @@ class AppealListView(ResidentAPIView):
     throttle_classes = [TenantScopedThrottle, AppealCreateThrottle]
 
     @extend_schema(tags=["appeals"], responses={200: AppealPageSerializer},
+                   parameters=PAGE_PARAMETERS,
                    operation_id="appeals_list",
                    summary="The resident's appeals on the current account, newest first")
     def get(self, request):
@@ -257,6 +258,8 @@ class AppealCloseView(ResidentAPIView):
 class AppealAttachmentView(ResidentAPIView):
     @extend_schema(
         tags=["appeals"],
+        parameters=[OpenApiParameter("token", str, OpenApiParameter.PATH,
+                                     pattern=r"^[0-9a-f]{32}$")],
         responses={(200, content_type): OpenApiResponse(OpenApiTypes.BINARY,
                                                         description="The photo.")
                    for content_type in PHOTO_TYPES},

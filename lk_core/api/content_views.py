@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -59,6 +59,8 @@ class HelpIndexView(PublicAPIView):
 
 class HelpPageView(PublicAPIView):
     @extend_schema(tags=["help"], responses={200: HelpPageSerializer},
+                   parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH,
+                                                pattern=r"^[-a-zA-Z0-9_]+$")],
                    operation_id="help_page_retrieve",
                    summary="One of the utility's help pages, in the request's language when "
                            "it has one")

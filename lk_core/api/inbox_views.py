@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from lk_core.api.base import ResidentAPIView
-from lk_core.api.pagination import PagePagination
+from lk_core.api.pagination import PAGE_PARAMETERS, PagePagination
 from lk_core.notifications import selectors, services
 from lk_core.notifications.models import INBOX_KINDS, Kind
 from lk_core.notifications.rendering import TemplateCache, render_inbox_message
@@ -58,6 +58,7 @@ def _shown(messages, utility) -> list[dict]:
 
 class InboxListView(ResidentAPIView):
     @extend_schema(tags=["notifications"], responses={200: InboxPageSerializer},
+                   parameters=PAGE_PARAMETERS,
                    operation_id="notifications_list",
                    summary="The resident's notifications, newest first")
     def get(self, request):
