@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +21,10 @@ from lk_core.appeals import services as appeal_services
 from lk_core.appeals.models import AppealAttachment, AppealStatus
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
+from lk_core.notifications import selectors as notification_selectors
+from lk_core.notifications import services as notification_services
 from lk_core.notifications.models import NotificationPreference
+from lk_core.notifications.rendering import TemplateCache, render_inbox_message
 from lk_core.portal import charts, forms, help, selectors, services
 from lk_core.portal.access import (
     appeal_get_for_resident,
@@ -354,3 +358,29 @@ def help_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = help.help_page_get(slug=slug, language=get_language() or "ru")
     return render(request, "portal/help_page.html",
                   {"page": page, "body": help.markdown_render(page.body), "nav": "help"})
+
+
+# --- notifications (the inbox the app shows too) ---------------------------------------------
+
+INBOX_PAGE_SIZE = 20
+
+
+@require_GET
+@resident_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = request.resident.user
+    page = Paginator(notification_selectors.inbox_for_user(user=user), INBOX_PAGE_SIZE
+                     ).get_page(request.GET.get("page"))
+    templates = TemplateCache(request.tenant)
+    rows = [(message, render_inbox_message(message, request.tenant, templates))
+            for message in page]
+    return render(request, "portal/inbox.html",
+                  {"rows": rows, "page": page, "nav": "inbox",
+                   "unread": notification_selectors.inbox_unread_count(user=user)})
+
+
+@require_POST
+@resident_required
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    notification_services.inbox_mark_all_read(user=request.resident.user)
+    return redirect("portal-inbox")

@@ -139,3 +139,26 @@ def test_inbox_page_reads_in_fixed_queries(utility_a, in_schema, alice,
         with django_assert_max_num_queries(1):
             rows = list(selectors.inbox_for_user(user=alice)[:20])
             assert all(row.account.number == "100000001" for row in rows)
+
+
+def test_the_portal_page_shows_the_same_inbox(utility_a, client_a, messages, alice, bob,
+                                              alices):
+    from tests.identity.helpers import log_in
+
+    assert log_in(client_a, "100000001").status_code == 302
+    page = client_a.get("/notifications/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    titles = [m["title"] for m in api_client(
+        utility_a, alices._credentials["HTTP_AUTHORIZATION"].removeprefix("Bearer "),
+        HTTP_ACCEPT_LANGUAGE="ru").get("/api/v1/notifications/").json()["results"]]
+    assert titles == ["Квитанция за 11.2026 готова", "Платёж получен"]
+    assert all(title in page for title in titles)
+    assert "2 непрочитанных" in page and 'href="/notifications/"' in page
+    assert "100000002" not in page  # Bob's invoice is his
+    assert client_a.post("/notifications/read/").status_code == 302
+    assert alices.get("/api/v1/notifications/").json()["unread"] == 0
+    assert "непрочитанн" not in client_a.get("/notifications/").content.decode()
+
+
+def test_the_portal_page_needs_a_resident(client_a):
+    response = client_a.get("/notifications/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
