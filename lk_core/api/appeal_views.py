@@ -267,8 +267,11 @@ class AppealAttachmentView(ResidentAPIView):
         summary="Download a photo of the resident's own appeal")
     def get(self, request, token: str):
         attachment = attachment_get_for_resident(resident=_portal_resident(self), token=token)
-        response = FileResponse(attachment.file.open("rb"),
-                                content_type=attachment.content_type)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound from None  # the row outlived its file (restored backup, say)
+        response = FileResponse(handle, content_type=attachment.content_type)
         response["Content-Disposition"] = "inline"
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.template import Context, Template
+from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -109,9 +109,19 @@ class RenderedInboxMessage:
 
 def render_inbox_message(message, utility, templates: TemplateCache) -> RenderedInboxMessage:
     """An inbox message (lk_core.notifications.models.InboxMessage) in the active language:
-    the e-mail's subject and text, staff's wording where they changed it."""
-    subject, body, _sms = templates.wording(message.kind)
+    the e-mail's subject and text, staff's wording where they changed it. A broken staff
+    template falls back to the built-in text rather than break the resident's inbox."""
     context = _context(message, utility, templates)
+    subject, body, _sms = templates.wording(message.kind)
+    try:
+        return _inbox_fill(subject, body, context, templates)
+    except TemplateSyntaxError:
+        default = DEFAULT_TEXTS[message.kind]
+        return _inbox_fill(str(default.subject), str(default.body), context, templates)
+
+
+def _inbox_fill(subject: str, body: str, context: dict,
+                templates: TemplateCache) -> RenderedInboxMessage:
     return RenderedInboxMessage(
         title=" ".join(_fill(templates.template(subject), context).split()),
         text=_fill(templates.template(body), context))

@@ -212,3 +212,12 @@ def test_creating_appeals_has_its_own_rate(settings, categories, alices):
     leak, _billing = categories
     assert [_create(alices, leak).status_code for _i in range(3)] == [201, 201, 429]
     assert alices.get("/api/v1/appeals/").status_code == 200  # reading is not limited
+
+
+def test_a_photo_whose_file_is_gone_is_404_not_500(utility_a, in_schema, categories, alices):
+    leak, _billing = categories
+    body = _create(alices, leak, photos=[_photo()]).json()
+    with in_schema(utility_a):
+        AppealAttachment.objects.get().file.delete(save=False)
+    response = alices.get(body["attachments"][0]["url"].removeprefix("http://alpha.localhost"))
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

@@ -162,3 +162,16 @@ def test_the_portal_page_shows_the_same_inbox(utility_a, client_a, messages, ali
 def test_the_portal_page_needs_a_resident(client_a):
     response = client_a.get("/notifications/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_staff_wording_is_used_and_a_broken_one_falls_back(utility_a, in_schema, messages,
+                                                           alices):
+    from lk_core.notifications.models import MessageTemplate
+
+    with in_schema(utility_a):
+        MessageTemplate.objects.create(kind=Kind.PAYMENT_RECEIVED,
+                                       email_subject="Спасибо за {{ amount }} руб.")
+        MessageTemplate.objects.create(kind=Kind.INVOICE_AVAILABLE,
+                                       email_subject="Счёт {{ period|nosuch }}")  # a typo
+    titles = [m["title"] for m in alices.get("/api/v1/notifications/").json()["results"]]
+    assert titles == ["Your invoice for 11.2026 is ready", "Спасибо за 500.00 руб."]
