@@ -221,3 +221,23 @@ def test_a_photo_whose_file_is_gone_is_404_not_500(utility_a, in_schema, categor
         AppealAttachment.objects.get().file.delete(save=False)
     response = alices.get(body["attachments"][0]["url"].removeprefix("http://alpha.localhost"))
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_the_portal_shows_the_appeals_and_timeline_the_app_shows(categories, alices, bobs,
+                                                                 client_a):
+    from tests.identity.helpers import log_in
+
+    leak, billing = categories
+    mine = [_create(alices, leak).json()["id"],
+            _create(alices, billing, text="Вопрос").json()["id"]]
+    alices.post(f"/api/v1/appeals/{mine[0]}/close/")
+    bobs_id = _create(bobs, leak).json()["id"]
+    assert log_in(client_a, "100000001").status_code == 302
+    page = client_a.get("/appeals/").content.decode()
+    listed = [a["id"] for a in alices.get("/api/v1/appeals/").json()["results"]]
+    assert listed == mine[::-1]
+    assert all(f"№{appeal_id}" in page for appeal_id in mine) and f"№{bobs_id}" not in page
+    detail = client_a.get(f"/appeals/{mine[0]}/").content.decode()
+    shown = alices.get(f"/api/v1/appeals/{mine[0]}/").json()
+    assert [e["kind"] for e in shown["events"]] == ["created", "closed"]
+    assert detail.count('class="event event-') == len(shown["events"])
