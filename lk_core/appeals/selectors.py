@@ -15,11 +15,6 @@ from lk_core.appeals.models import (
 )
 from lk_core.billing.models import Account
 
-# What a resident's timeline shows, listed rather than excluded: a kind added for the desk
-# (an internal note, say) stays off the resident's screens until it is added here.
-RESIDENT_EVENT_KINDS = (EventKind.CREATED, EventKind.STAFF_REPLY, EventKind.RESIDENT_REPLY,
-                        EventKind.STATUS, EventKind.CLOSED)
-
 
 def appeal_categories() -> QuerySet[AppealCategory]:
     return AppealCategory.objects.filter(is_active=True).order_by("position", "name")
@@ -45,12 +40,22 @@ class AppealTimeline:
     attachments: list[AppealAttachment]
 
 
-def appeal_timeline(*, appeal: Appeal, for_resident: bool = True) -> AppealTimeline:
-    """The timeline as the resident sees it (only RESIDENT_EVENT_KINDS), or the desk's
-    whole history with `for_resident=False`."""
-    events = AppealEvent.objects.filter(appeal=appeal)
-    if for_resident:
-        events = events.filter(kind__in=RESIDENT_EVENT_KINDS)
-    events = list(events.select_related("author").order_by("created_at", "id"))
+def appeal_timeline(*, appeal: Appeal) -> AppealTimeline:
+    events = list(AppealEvent.objects.filter(appeal=appeal).select_related("author")
+                  .order_by("created_at", "id"))
     attachments = list(AppealAttachment.objects.filter(appeal=appeal).order_by("id"))
     return AppealTimeline(appeal=appeal, events=events, attachments=attachments)
+
+
+# What the resident's screens show of the timeline, listed rather than excluded: a kind
+# added for the desk (an internal note, an assignment) stays off them until added here.
+RESIDENT_EVENT_KINDS = (EventKind.CREATED, EventKind.STAFF_REPLY, EventKind.RESIDENT_REPLY,
+                        EventKind.STATUS, EventKind.CLOSED)
+
+
+def appeal_timeline_for_resident(*, appeal: Appeal) -> AppealTimeline:
+    """The portal's and the app's timeline: only RESIDENT_EVENT_KINDS."""
+    timeline = appeal_timeline(appeal=appeal)
+    return AppealTimeline(appeal=appeal, attachments=timeline.attachments,
+                          events=[event for event in timeline.events
+                                  if event.kind in RESIDENT_EVENT_KINDS])

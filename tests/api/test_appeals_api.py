@@ -103,16 +103,21 @@ def test_json_create_without_photos(categories, alices):
 
 
 def test_internal_desk_events_never_reach_the_resident(utility_a, in_schema, categories,
-                                                       alices):
+                                                       alices, client_a):
+    from tests.identity.helpers import log_in
+
     leak, _billing = categories
     appeal_id = _create(alices, leak).json()["id"]
     with in_schema(utility_a):
         # A kind the resident's timeline does not list (the desk's own notes).
-        AppealEvent.objects.create(appeal_id=appeal_id, kind="internal_note",
+        AppealEvent.objects.create(appeal_id=appeal_id, kind="note",
                                    text="Жилец звонил трижды", status="new")
     shown = alices.get(f"/api/v1/appeals/{appeal_id}/").json()
     assert [e["kind"] for e in shown["events"]] == ["created"]
     assert "трижды" not in str(shown)
+    assert log_in(client_a, "100000001").status_code == 302
+    page = client_a.get(f"/appeals/{appeal_id}/").content.decode()
+    assert "Течёт труба" in page and "трижды" not in page
 
 
 def test_reply_and_close_then_both_refused(categories, alices):
