@@ -175,3 +175,23 @@ def test_staff_wording_is_used_and_a_broken_one_falls_back(utility_a, in_schema,
                                        email_subject="Счёт {{ period|nosuch }}")  # a typo
     titles = [m["title"] for m in alices.get("/api/v1/notifications/").json()["results"]]
     assert titles == ["Your invoice for 11.2026 is ready", "Спасибо за 500.00 руб."]
+
+
+def test_the_inbox_answers_in_the_same_queries_however_long_it_is(utility_a, in_schema, alice,
+                                                                  alices):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert alices.get("/api/v1/notifications/").status_code == 200
+        return len(captured)
+
+    with in_schema(utility_a):
+        for index in range(3):
+            _payment(alice, "100000001", f"{index}.00", f"pay:{index}")
+    short = queries()
+    with in_schema(utility_a):
+        for index in range(3, 60):
+            _payment(alice, "100000001", f"{index}.00", f"pay:{index}")
+    assert queries() == short
