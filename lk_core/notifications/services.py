@@ -33,6 +33,7 @@ from lk_core.notifications.models import (
 from lk_core.notifications.selectors import (
     AccountRecipient,
     current_utility,
+    inbox_message_get_for_user,
     notification_settings_get,
     preferences_for,
     recipients_for_accounts,
@@ -323,8 +324,6 @@ def notifications_retry(*, notification_ids: list[int]) -> int:
 def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:
     """Mark one of the user's own messages read (Http404 for another's or a missing one);
     reading it again keeps the first time."""
-    from lk_core.notifications.selectors import inbox_message_get_for_user
-
     message = inbox_message_get_for_user(user=user, message_id=message_id)
     if message.read_at is None:
         InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
