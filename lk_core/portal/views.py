@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lk_core.appeals import selectors as appeal_selectors
 from lk_core.appeals import services as appeal_services
-from lk_core.appeals.models import AppealAttachment, AppealStatus
+from lk_core.appeals.models import AppealStatus
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
 from lk_core.notifications import selectors as notification_selectors
@@ -288,9 +288,8 @@ def appeal_attachment(request: HttpRequest, token: str) -> HttpResponse:
     """Photos are never public media: the owner resident or this utility's staff only."""
     user = request.user
     if user.is_authenticated and user.kind == UserKind.STAFF and user.is_staff:
-        attachment = AppealAttachment.objects.filter(token=token).first()
-        if attachment is None:
-            raise Http404
+        # Staff see the photos of the appeals in their own queue (role and destination).
+        attachment = appeal_selectors.attachment_get_for_staff(user=user, token=token)
     elif user.is_authenticated and user.kind == UserKind.RESIDENT:
         attachment = attachment_get_for_resident(resident=portal_resident(request), token=token)
     else:

@@ -112,12 +112,30 @@ def test_internal_desk_events_never_reach_the_resident(utility_a, in_schema, cat
         # A kind the resident's timeline does not list (the desk's own notes).
         AppealEvent.objects.create(appeal_id=appeal_id, kind="note",
                                    text="Жилец звонил трижды", status="new")
+        staff = User.objects.create_user(username="desk", kind="staff", is_staff=True)
+        services.appeal_note_add(appeal=Appeal.objects.get(pk=appeal_id), staff_user=staff,
+                                 text="Проверить соседей сверху")
     shown = alices.get(f"/api/v1/appeals/{appeal_id}/").json()
     assert [e["kind"] for e in shown["events"]] == ["created"]
-    assert "трижды" not in str(shown)
+    assert "трижды" not in str(shown) and "соседей" not in str(shown)
     assert log_in(client_a, "100000001").status_code == 302
     page = client_a.get(f"/appeals/{appeal_id}/").content.decode()
-    assert "Течёт труба" in page and "трижды" not in page
+    assert "Течёт труба" in page and "трижды" not in page and "соседей" not in page
+
+
+def test_the_desks_reply_reaches_the_apps_inbox(utility_a, in_schema, categories, alices,
+                                                bobs):
+    leak, _billing = categories
+    appeal_id = _create(alices, leak).json()["id"]
+    with in_schema(utility_a):
+        staff = User.objects.create_user(username="desk", kind="staff", is_staff=True)
+        services.appeal_reply_by_staff(appeal=Appeal.objects.get(pk=appeal_id),
+                                       staff_user=staff, text="Бригада выехала")
+    [message] = alices.get("/api/v1/notifications/").json()["results"]
+    assert message["kind"] == "appeal_status"
+    assert message["title"].startswith(f"Your appeal {appeal_id}:")
+    assert "Бригада выехала" in message["text"]
+    assert bobs.get("/api/v1/notifications/").json()["count"] == 0
 
 
 def test_reply_and_close_then_both_refused(categories, alices):
