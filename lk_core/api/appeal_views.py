@@ -15,8 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from lk_core.api.base import ResidentAPIView, valid_data
-from lk_core.api.pagination import PAGE_PARAMETERS, PagePagination
+from lk_core.api.base import PAGE_PARAMS, AccountAPIView, valid_data
 from lk_core.api.throttling import TenantScopedThrottle
 from lk_core.appeals import selectors, services
 from lk_core.appeals.models import (
@@ -25,12 +24,7 @@ from lk_core.appeals.models import (
     Destination,
     EventKind,
 )
-from lk_core.identity.selectors import resident_current_account
-from lk_core.portal.access import (
-    PortalResident,
-    appeal_get_for_resident,
-    attachment_get_for_resident,
-)
+from lk_core.portal.access import appeal_get_for_resident, attachment_get_for_resident
 
 MAX_ID = 2**63 - 1
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -109,13 +103,6 @@ class AppealDetailSerializer(AppealSerializer):
     attachments = AttachmentSerializer(many=True)
 
 
-class AppealPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = AppealSerializer(many=True)
-
-
 class AppealCreateSerializer(serializers.Serializer):
     category = serializers.IntegerField(min_value=1, max_value=MAX_ID,
                                         label=gettext_lazy("Topic"),
@@ -145,13 +132,6 @@ class ReplySerializer(serializers.Serializer):
 
 # --- helpers ----------------------------------------------------------------------------
 
-def _portal_resident(view: ResidentAPIView) -> PortalResident:
-    # The portal's access helpers scope by the resident's current account and authorship.
-    resident = view.resident
-    return PortalResident(user=view.request.user, resident=resident,
-                          account=resident_current_account(resident=resident))
-
-
 def _attachment_url(request, token: str) -> str:
     return request.build_absolute_uri(reverse("api:appeal-attachment", args=[token]))
 
@@ -173,7 +153,14 @@ def _detail(request, appeal: Appeal) -> dict:
 
 # --- views ------------------------------------------------------------------------------
 
-class AppealCategoryListView(ResidentAPIView):
+class AppealAPIView(AccountAPIView):
+    # The resident's appeals on the current account, reached through the portal's access
+    # helpers (`self.portal_resident`), which also check authorship.
+    scope_model = Appeal
+
+
+class AppealCategoryListView(AppealAPIView):
+    pagination_class = None  # a short list, as it stands
     @extend_schema(tags=["appeals"], responses={200: CategorySerializer(many=True)},
                    operation_id="appeal_categories_list",
                    summary="Topics a resident can write about; emergency ones name the "
@@ -187,21 +174,18 @@ class AppealCategoryListView(ResidentAPIView):
         return Response(CategorySerializer(rows, many=True).data)
 
 
-class AppealListView(ResidentAPIView):
+class AppealListView(AppealAPIView):
+    query_params = PAGE_PARAMS
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     throttle_classes = [TenantScopedThrottle, AppealCreateThrottle]
 
-    @extend_schema(tags=["appeals"], responses={200: AppealPageSerializer},
-                   parameters=PAGE_PARAMETERS,
+    @extend_schema(tags=["appeals"], responses={200: AppealSerializer(many=True)},
                    operation_id="appeals_list",
                    summary="The resident's appeals on the current account, newest first")
     def get(self, request):
-        resident = _portal_resident(self)
-        paginator = PagePagination()
-        page = paginator.paginate_queryset(
-            selectors.appeals_for_resident(account=resident.account, user=request.user),
-            request, view=self)
-        return paginator.get_paginated_response(AppealSerializer(page, many=True).data)
+        return self.paged(selectors.appeals_for_resident(account=self.account,
+                                                         user=request.user),
+                          AppealSerializer)
 
     @extend_schema(tags=["appeals"],
                    request={"multipart/form-data": AppealCreateSerializer,
@@ -211,51 +195,50 @@ class AppealListView(ResidentAPIView):
                    summary="Send an appeal with up to three photos (multipart); routed as "
                            "its topic says")
     def post(self, request):
-        resident = _portal_resident(self)
         data = valid_data(AppealCreateSerializer, request)
-        if resident.account is None:
+        if self.account is None:
             raise NotFound
-        appeal = services.appeal_create(user=request.user, account=resident.account,
+        appeal = services.appeal_create(user=request.user, account=self.account,
                                         category_id=data["category"], text=data["text"],
                                         photos=data["photos"])
         return Response(_detail(request, appeal), status=status.HTTP_201_CREATED)
 
 
-class AppealDetailView(ResidentAPIView):
+class AppealDetailView(AppealAPIView):
     @extend_schema(tags=["appeals"], responses={200: AppealDetailSerializer},
                    operation_id="appeals_retrieve",
                    summary="An appeal with its timeline (company replies and status changes) "
                            "and photos")
     def get(self, request, appeal_id: int):
-        appeal = appeal_get_for_resident(resident=_portal_resident(self), appeal_id=appeal_id)
+        appeal = appeal_get_for_resident(resident=self.portal_resident, appeal_id=appeal_id)
         return Response(_detail(request, appeal))
 
 
-class AppealReplyView(ResidentAPIView):
+class AppealReplyView(AppealAPIView):
     @extend_schema(tags=["appeals"], request=ReplySerializer,
                    responses={201: AppealDetailSerializer},
                    operation_id="appeals_reply",
                    summary="Reply to the company (400 `closed` once the appeal is closed)")
     def post(self, request, appeal_id: int):
-        appeal = appeal_get_for_resident(resident=_portal_resident(self), appeal_id=appeal_id)
+        appeal = appeal_get_for_resident(resident=self.portal_resident, appeal_id=appeal_id)
         data = valid_data(ReplySerializer, request)
         services.appeal_reply_by_resident(appeal=appeal, user=request.user, text=data["text"])
         appeal.refresh_from_db()
         return Response(_detail(request, appeal), status=status.HTTP_201_CREATED)
 
 
-class AppealCloseView(ResidentAPIView):
+class AppealCloseView(AppealAPIView):
     @extend_schema(tags=["appeals"], request=None, responses={200: AppealDetailSerializer},
                    operation_id="appeals_close",
                    summary="Close the appeal (400 `closed` if it already is)")
     def post(self, request, appeal_id: int):
-        appeal = appeal_get_for_resident(resident=_portal_resident(self), appeal_id=appeal_id)
+        appeal = appeal_get_for_resident(resident=self.portal_resident, appeal_id=appeal_id)
         services.appeal_close(appeal=appeal, user=request.user)
         appeal.refresh_from_db()
         return Response(_detail(request, appeal))
 
 
-class AppealAttachmentView(ResidentAPIView):
+class AppealAttachmentView(AppealAPIView):
     @extend_schema(
         tags=["appeals"],
         parameters=[OpenApiParameter("token", str, OpenApiParameter.PATH,
@@ -266,7 +249,7 @@ class AppealAttachmentView(ResidentAPIView):
         operation_id="appeals_attachment_retrieve",
         summary="Download a photo of the resident's own appeal")
     def get(self, request, token: str):
-        attachment = attachment_get_for_resident(resident=_portal_resident(self), token=token)
+        attachment = attachment_get_for_resident(resident=self.portal_resident, token=token)
         try:
             handle = attachment.file.open("rb")
         except FileNotFoundError:

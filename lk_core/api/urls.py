@@ -1,11 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from lk_core.api import (
     appeal_views,
     auth_views,
+    billing_views,
     content_views,
     identity_views,
     inbox_views,
+    meter_views,
     notification_views,
     payment_views,
     views,
@@ -43,6 +45,19 @@ urlpatterns = [
     path("payments/", payment_views.PaymentListView.as_view(), name="payments"),
     path("payments/<uuid:public_id>/", payment_views.PaymentDetailView.as_view(),
          name="payment"),
+    # dashboard, invoices, charges, receipts
+    path("dashboard/", billing_views.DashboardView.as_view(), name="dashboard"),
+    path("invoices/", billing_views.InvoiceListView.as_view(), name="invoices"),
+    path("invoices/<int:invoice_id>/", billing_views.InvoiceDetailView.as_view(),
+         name="invoice"),
+    path("charges/", billing_views.ChargesView.as_view(), name="charges"),
+    re_path(r"^receipts/(?P<period>[0-9]{4}-[0-9]{2})/$", billing_views.ReceiptView.as_view(),
+            name="receipt"),
+    # meters and readings
+    path("meters/", meter_views.MeterListView.as_view(), name="meters"),
+    path("meters/<int:meter_id>/", meter_views.MeterDetailView.as_view(), name="meter"),
+    path("meters/<int:meter_id>/readings/", meter_views.ReadingListView.as_view(),
+         name="meter-readings"),
     # appeals
     path("appeals/categories/", appeal_views.AppealCategoryListView.as_view(),
          name="appeal-categories"),

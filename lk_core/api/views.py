@@ -19,7 +19,7 @@ from lk_core.payments.selectors import payment_capabilities
 from themes.context_processors import branding_version
 
 
-class WindowSerializer(serializers.Serializer):
+class WindowDatesSerializer(serializers.Serializer):
     opens_on = serializers.DateField()
     closes_on = serializers.DateField(help_text="The last day readings are accepted.")
 
@@ -32,8 +32,8 @@ class ReadingWindowSerializer(serializers.Serializer):
     timezone = serializers.CharField(help_text="The days are counted in this time zone.")
     today = serializers.DateField(help_text="Today in that time zone.")
     is_open = serializers.BooleanField()
-    current = WindowSerializer(allow_null=True, help_text="The open window, when open.")
-    next = WindowSerializer(help_text="The next window to open.")
+    current = WindowDatesSerializer(allow_null=True, help_text="The open window, when open.")
+    next = WindowDatesSerializer(help_text="The next window to open.")
 
 
 class PaymentCapabilitiesSerializer(serializers.Serializer):

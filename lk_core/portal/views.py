@@ -83,18 +83,12 @@ def invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 
 def _report(request: HttpRequest):
-    account = request.resident.account
     form = forms.PeriodForm(request.GET or None)
-    periods = selectors.charge_periods(account=account)
-    latest = periods[0] if periods else _today().replace(day=1)
     start = end = None
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    end = end or start or latest
-    start = start or selectors.month_add(end, -11)
-    if selectors.month_add(start, 36) <= end:  # at most three years in one table
-        start = selectors.month_add(end, -35)
-    return form, selectors.charges_report(account=account, start=start, end=end)
+    return form, selectors.charges_report_for(account=request.resident.account, start=start,
+                                              end=end, today=_today())
 
 
 @require_GET

@@ -384,6 +384,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "lk_core.payments.models.PaymentMethod",
         "AppealStatusEnum": "lk_core.appeals.models.AppealStatus",
         "AppealDestinationEnum": "lk_core.appeals.models.Destination",
+        "InvoiceStatusEnum": "lk_core.api.billing_views.INVOICE_STATUSES",
     },
 }
 
