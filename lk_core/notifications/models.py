@@ -22,16 +22,23 @@ class Kind(models.TextChoices):
     PAYMENT_RECEIVED = "payment_received", _("Payment received")
     APPEAL_STATUS = "appeal_status", _("Appeal status changed")
     DEBT_REMINDER = "debt_reminder", _("Debt reminder")
+    RECEIPT = "receipt", _("Receipt by e-mail (paperless)")
 
 
 # Sent whatever the preferences say, with no unsubscribe link.
 ESSENTIAL_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
                              Kind.SECURITY_NOTICE})
 # What the resident's inbox (the app, the portal) shows: everything but the messages that
-# carry a password or a reset link, which belong in the mailbox they were sent to.
-INBOX_KINDS = frozenset(set(Kind) - {Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET})
+# carry a password or a reset link, which belong in the mailbox they were sent to, and the
+# paperless receipt, a PDF delivered by e-mail (the inbox has "new invoice" for it).
+INBOX_KINDS = frozenset(set(Kind) - {Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
+                                     Kind.RECEIPT})
 # The resident is waiting for these right now, so quiet hours do not hold them back.
 USER_INITIATED_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET})
+# Messages whose attachment is rendered at delivery (lk_core.notifications.attachments):
+# delivered by their own task on the periodic queue in small chunks, so rendering a
+# thousand PDFs never holds up a password e-mail.
+BULK_KINDS = frozenset({Kind.RECEIPT})
 
 
 class Channel(models.TextChoices):
