@@ -66,9 +66,16 @@ def test_newest_first_rendered_in_the_request_language(utility_a, messages, alic
     assert titles == ["Квитанция за 11.2026 готова", "Платёж получен"]
 
 
-def test_password_messages_never_reach_the_inbox(messages, alices):
-    shown = str(alices.get("/api/v1/notifications/").json())
-    assert "password_reset" not in shown and "secret" not in shown
+def test_password_messages_and_receipt_mail_never_reach_the_inbox(utility_a, in_schema,
+                                                                   messages, alice, alices):
+    with in_schema(utility_a):
+        services.notification_enqueue(kind=Kind.RECEIPT, user=alice,
+                                      account=_account("100000001"),
+                                      context={"account_number": "100000001",
+                                               "period": "11.2026", "amount_due": "1.00"})
+    shown = alices.get("/api/v1/notifications/").json()
+    assert [m["kind"] for m in shown["results"]] == ["invoice_available", "payment_received"]
+    assert "password_reset" not in str(shown) and "secret" not in str(shown)
 
 
 def test_the_same_event_twice_is_one_message_and_muted_kinds_stay_out(
