@@ -74,3 +74,17 @@ DEFAULT_TEXTS: dict[str, Text] = {
           "settings of your personal account."),
         _("{{ utility_name }}: receipt for {{ period }}, due {{ amount_due }} RUB")),
 }
+
+
+def _appeal_status_label(code: str) -> str:
+    from lk_core.appeals.models import AppealStatus
+
+    return str(AppealStatus(code).label) if code in AppealStatus.values else code
+
+
+# Context values stored as a code and shown as its label in the reader's language (at
+# read time for the inbox, in the recipient's language for e-mail and SMS):
+# kind -> {placeholder: (context key of the code, code -> label)}.
+CODE_LABELS = {
+    Kind.APPEAL_STATUS: {"status": ("status_code", _appeal_status_label)},
+}
