@@ -12,8 +12,11 @@ from lk_core.notifications.models import ESSENTIAL_KINDS, Kind, NotificationPref
 from lk_core.notifications.selectors import preferences_for
 from lk_core.notifications.services import preference_update
 
+# The paperless receipt is not a kind to mute: it is the resident's paperless choice in
+# the portal's settings (off means paper receipts); its e-mail's unsubscribe link turns
+# paperless off.
 MUTABLE_KINDS = [(value, label) for value, label in Kind.choices
-                 if value not in ESSENTIAL_KINDS]
+                 if value not in ESSENTIAL_KINDS and value != Kind.RECEIPT]
 
 
 class KindSerializer(serializers.Serializer):
@@ -40,7 +43,7 @@ def _preference(user) -> NotificationPreference:
 
 
 def _out(preference: NotificationPreference) -> dict:
-    muted = set(preference.muted_kinds)
+    muted = set(preference.muted_kinds) & {value for value, _label in MUTABLE_KINDS}
     return {"email_enabled": preference.email_enabled, "sms_enabled": preference.sms_enabled,
             "muted_kinds": sorted(muted),
             "kinds": [{"kind": value, "label": label, "muted": value in muted}

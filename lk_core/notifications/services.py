@@ -417,6 +417,21 @@ def preference_consent_set(*, user: User, email_enabled: bool,
     return preference
 
 
+def notification_unsubscribe(*, user_id: int, kind: str) -> bool:
+    """The unsubscribe link. The paperless receipt is not a kind one mutes: its link turns
+    paperless off (lk_core.portal), so paper receipts resume. Every other non-essential
+    kind is muted. False when there is nothing to do (unknown user, essential kind)."""
+    if kind != Kind.RECEIPT:
+        return preference_mute_kind(user_id=user_id, kind=kind)
+    from lk_core.portal.services import paperless_receipt_stop
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return False
+    paperless_receipt_stop(user=user)
+    return True
+
+
 def preference_mute_kind(*, user_id: int, kind: str) -> bool:
     """The unsubscribe link: turn one non-essential kind off. False when there is nothing
     to do (unknown user, essential kind)."""

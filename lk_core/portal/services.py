@@ -66,6 +66,21 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
     return preferences
 
 
+def paperless_receipt_stop(*, user) -> None:
+    """The unsubscribe link of a receipt e-mail: receipts go back to paper (the billing
+    system learns it from the contacts export), rather than leave the resident with
+    neither an e-mail nor paper."""
+    with transaction.atomic():
+        before = _contact_state(user)
+        preferences = ResidentPreferences.objects.select_for_update().filter(user=user).first()
+        if preferences is None or not preferences.paperless_receipt:
+            return
+        preferences.paperless_receipt = False
+        preferences.save(update_fields=["paperless_receipt", "updated_at"])
+        if before is not None:
+            _contact_change_queue(user, (before[0], False, before[2], before[3]))
+
+
 def _contact_state(user) -> tuple | None:
     """What the billing system knows of the resident's contacts, as last saved here."""
     preferences = ResidentPreferences.objects.filter(user=user).first()
