@@ -8,15 +8,20 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from lk_core.api.base import ResidentAPIView, valid_data
-from lk_core.notifications.models import ESSENTIAL_KINDS, Kind, NotificationPreference
+from lk_core.notifications.models import (
+    EMAIL_RECEIPT_KINDS,
+    ESSENTIAL_KINDS,
+    Kind,
+    NotificationPreference,
+)
 from lk_core.notifications.selectors import preferences_for
 from lk_core.notifications.services import preference_update
 
-# The paperless receipt is not a kind to mute: it is the resident's paperless choice in
-# the portal's settings (off means paper receipts); its e-mail's unsubscribe link turns
-# paperless off.
+# Receipts by e-mail are not kinds to mute: they are the resident's choices in the
+# portal's settings (paperless off means paper receipts); their e-mails' unsubscribe
+# links turn those choices off.
 MUTABLE_KINDS = [(value, label) for value, label in Kind.choices
-                 if value not in ESSENTIAL_KINDS and value != Kind.RECEIPT]
+                 if value not in ESSENTIAL_KINDS and value not in EMAIL_RECEIPT_KINDS]
 
 
 class KindSerializer(serializers.Serializer):

@@ -73,6 +73,15 @@ DEFAULT_TEXTS: dict[str, Text] = {
           "You get receipts by e-mail because you chose paperless receipts in the "
           "settings of your personal account."),
         _("{{ utility_name }}: receipt for {{ period }}, due {{ amount_due }} RUB")),
+    Kind.READING_RECEIPT: Text(
+        _("Meter readings received: {{ serial }}"),
+        _("{{ utility_name }}: your meter readings were received.\n\n"
+          "Account: {{ account_number }}\nMeter: {{ meter }}\nValues: {{ values }}\n"
+          "Consumption: {{ consumption }}\nReceived at: {{ received_at }}\n"
+          "Receipt number: {{ receipt_number }}\n\n"
+          "You get this e-mail because you asked for receipts of submitted readings in "
+          "the settings of your personal account."),
+        _("{{ utility_name }}: readings of meter {{ serial }} received")),
 }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lk_core.billing.services import contact_change_record
@@ -66,10 +67,19 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
     return preferences
 
 
+def email_receipt_stop(*, user, kind: str) -> None:
+    """The unsubscribe link of a receipt e-mail turns the resident's choice off: the
+    reading receipt's, or paperless (receipts go back to paper, rather than leave the
+    resident with neither)."""
+    if kind == Kind.READING_RECEIPT:
+        ResidentPreferences.objects.filter(user=user).update(email_reading_receipt=False,
+                                                             updated_at=timezone.now())
+    elif kind == Kind.RECEIPT:
+        paperless_receipt_stop(user=user)
+
+
 def paperless_receipt_stop(*, user) -> None:
-    """The unsubscribe link of a receipt e-mail: receipts go back to paper (the billing
-    system learns it from the contacts export), rather than leave the resident with
-    neither an e-mail nor paper."""
+    """Receipts go back to paper; the billing system learns it from the contacts export."""
     with transaction.atomic():
         before = _contact_state(user)
         preferences = ResidentPreferences.objects.select_for_update().filter(user=user).first()
