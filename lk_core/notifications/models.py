@@ -22,6 +22,9 @@ class Kind(models.TextChoices):
     PAYMENT_RECEIVED = "payment_received", _("Payment received")
     APPEAL_STATUS = "appeal_status", _("Appeal status changed")
     DEBT_REMINDER = "debt_reminder", _("Debt reminder")
+    AUTOPAY_UPCOMING = "autopay_upcoming", _("Autopay: charge coming up")
+    AUTOPAY_SUCCEEDED = "autopay_succeeded", _("Autopay: charged")
+    AUTOPAY_FAILED = "autopay_failed", _("Autopay: not charged")
 
 
 # Sent whatever the preferences say, with no unsubscribe link.
