@@ -312,7 +312,7 @@ def _send_notices(today: dt.date) -> int:
     sent = 0
     for charge_pk in due.values_list("pk", flat=True):
         with transaction.atomic():
-            charge = (AutopayCharge.objects.select_for_update(skip_locked=True)
+            charge = (AutopayCharge.objects.select_for_update(skip_locked=True, of=("self",))
                       .select_related("mandate__account", "invoice")
                       .filter(pk=charge_pk, notice_sent_on__isnull=True).first())
             if charge is None:
@@ -356,9 +356,9 @@ def _charge(charge_pk: int) -> bool:
     mandate_pk = AutopayCharge.objects.filter(pk=charge_pk).values_list(
         "mandate_id", flat=True).first()
     with transaction.atomic():
-        mandate = AutopayMandate.objects.select_for_update().select_related("account").get(
-            pk=mandate_pk)
-        charge = (AutopayCharge.objects.select_for_update(skip_locked=True)
+        mandate = (AutopayMandate.objects.select_for_update(of=("self",))
+                   .select_related("account").get(pk=mandate_pk))
+        charge = (AutopayCharge.objects.select_for_update(skip_locked=True, of=("self",))
                   .select_related("invoice", "payment").filter(pk=charge_pk).first())
         if charge is None:
             return False  # another run has it
@@ -440,7 +440,8 @@ def _charge_at_acquirer(charge: AutopayCharge, mandate: AutopayMandate) -> bool:
 
 def _charge_outcome(payment: PortalPayment, status: str) -> None:
     """An autopay payment was decided (at once or later, by webhook or reconciliation)."""
-    charge = (AutopayCharge.objects.select_for_update().select_related("mandate__account")
+    charge = (AutopayCharge.objects.select_for_update(of=("self",))
+              .select_related("mandate__account")
               .filter(payment=payment).first())
     if charge is None or charge.status != ChargeStatus.CHARGING:
         return
