@@ -152,8 +152,8 @@ class StripeAcquirer:
             balance = self.client.v1.balance.retrieve()
         except stripe.StripeError as exc:
             raise _translate_error(exc) from exc
-        return ConnectionInfo(account=self.config.credentials["secret_key"][:8] + "…",
-                              live=bool(balance.get("livemode")))
+        live = bool(balance.to_dict().get("livemode"))
+        return ConnectionInfo(account="livemode" if live else "testmode", live=live)
 
     def saved_method(self, acquirer_payment_id: str) -> SavedMethod | None:
         try:
