@@ -263,8 +263,10 @@ class AutopayMandate(models.Model):
         verbose_name_plural = _("autopay")
         ordering = ["-created_at"]
         constraints = [
+            # Written as "not canceled" (not an IN list): PostgreSQL prints that condition
+            # the same way after the schema copy recreates the index.
             models.UniqueConstraint(fields=["account"],
-                                    condition=models.Q(status__in=LIVE_MANDATE_STATUSES),
+                                    condition=~models.Q(status="canceled"),
                                     name="autopaymandate_one_live_per_account"),
             models.CheckConstraint(condition=models.Q(cap__gt=0),
                                    name="autopaymandate_cap_positive"),
