@@ -27,9 +27,12 @@ class Kind(models.TextChoices):
     AUTOPAY_FAILED = "autopay_failed", _("Autopay: not charged")
 
 
-# Sent whatever the preferences say, with no unsubscribe link.
+# Sent whatever the preferences say, with no unsubscribe link. Autopay notices tell of
+# money taken (or about to be) from the resident's card, which they agreed to be told of;
+# they stop when autopay is canceled.
 ESSENTIAL_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
-                             Kind.SECURITY_NOTICE})
+                             Kind.SECURITY_NOTICE, Kind.AUTOPAY_UPCOMING,
+                             Kind.AUTOPAY_SUCCEEDED, Kind.AUTOPAY_FAILED})
 # The resident is waiting for these right now, so quiet hours do not hold them back.
 USER_INITIATED_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET})
 
