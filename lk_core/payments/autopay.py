@@ -16,12 +16,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Subquery, Sum
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from lk_core.billing.models import Account
+from lk_core.billing.models import Account, Invoice
 from lk_core.notifications.models import Kind
 from lk_core.notifications.selectors import current_utility
 from lk_core.notifications.services import notification_enqueue
@@ -289,19 +289,21 @@ def autopay_run(*, now: dt.datetime | None = None) -> dict:
 
 
 def _schedule_new_invoices(today: dt.date) -> int:
-    created = 0
-    for mandate in AutopayMandate.objects.filter(status=MandateStatus.ACTIVE
-                                                 ).select_related("account"):
-        invoice = latest_invoice(mandate.account)
-        if invoice is None or AutopayCharge.objects.filter(invoice=invoice).exists():
-            continue
-        # A day for the "before" notice at least: an invoice seen today is charged on the
-        # resident's day from tomorrow on.
-        _row, new = AutopayCharge.objects.get_or_create(invoice=invoice, defaults={
-            "mandate": mandate,
-            "scheduled_for": next_charge_date(mandate.day, today + dt.timedelta(days=1))})
-        created += new
-    return created
+    """One AutopayCharge for each active mandate whose account's latest invoice has none:
+    one query and one insert, however many mandates. An invoice seen today is charged on
+    the resident's day from tomorrow on, so there is a day for the "before" notice."""
+    latest = Invoice.objects.filter(account=OuterRef("account")).order_by("-period")
+    new = (AutopayMandate.objects.filter(status=MandateStatus.ACTIVE)
+           .annotate(invoice_pk=Subquery(latest.values("pk")[:1]))
+           .filter(invoice_pk__isnull=False)
+           .filter(~Exists(AutopayCharge.objects.filter(invoice=OuterRef("invoice_pk"))))
+           .values_list("pk", "day", "invoice_pk"))
+    rows = [AutopayCharge(mandate_id=mandate_pk, invoice_id=invoice_pk,
+                          scheduled_for=next_charge_date(day, today + dt.timedelta(days=1)))
+            for mandate_pk, day, invoice_pk in new]
+    # A concurrent run inserting the same invoice meanwhile: the unique invoice wins.
+    AutopayCharge.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def _send_notices(today: dt.date) -> int:
