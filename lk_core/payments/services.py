@@ -31,6 +31,7 @@ from lk_core.payments.crypto import credentials_decrypt, credentials_encrypt
 from lk_core.payments.models import (
     TRANSITIONS,
     AcquirerKind,
+    Initiator,
     PaymentMethod,
     PaymentSettings,
     PaymentStatus,
@@ -505,6 +506,8 @@ def payments_reconcile(*, older_than_minutes: int = 15, now: dt.datetime | None 
     stale = PortalPayment.objects.filter(created_at__lt=cutoff, status__in=(
         PaymentStatus.CREATED, PaymentStatus.PENDING))
     for payment in stale.order_by("created_at")[:500]:
+        if not payment.acquirer_payment_id and payment.initiated_by == Initiator.AUTOPAY:
+            continue  # autopay asks again with the same idempotency key (autopay.py)
         if not payment.acquirer_payment_id:
             # Never reached the acquirer (the process died in between): nothing to pay.
             _move(payment.pk, PaymentStatus.FAILED, source="reconcile",

@@ -21,7 +21,7 @@ from lk_core.payments.models import (
     PaymentStatus,
     PortalPayment,
 )
-from lk_core.payments.services import payment_refresh, payment_refund
+from lk_core.payments.services import payment_refresh, payment_refund, payments_reconcile
 from tests.factories import InvoiceFactory
 from tests.payments.conftest import SITE, configure
 from tests.payments.test_autopay import NOVEMBER, at
@@ -103,6 +103,10 @@ def test_stripe_lost_answer_is_asked_again_with_the_same_key(stripe_mandate, fak
         autopay.autopay_run(now=at(day))
     charge = AutopayCharge.objects.get(invoice__period=NOVEMBER)
     assert charge.status == ChargeStatus.CHARGING and charge.attempts == 1
+    assert charge.payment.status == PaymentStatus.CREATED
+    # Reconciliation leaves it to autopay: it may have reached Stripe, only the answer was lost.
+    payments_reconcile(older_than_minutes=0)
+    charge.payment.refresh_from_db()
     assert charge.payment.status == PaymentStatus.CREATED
     settings.STRIPE_API_BASE = fake_stripe.url
     autopay.autopay_run(now=at(10, hour=13))  # too soon: another run may be asking
