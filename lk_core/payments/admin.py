@@ -124,7 +124,8 @@ class PaymentSettingsAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                                             args=[row.pk]))
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(StaffSectionAdminMixin, admin.TabularInline):
+    console_section = Section.BILLING  # every role that sees payments sees their history
     model = PaymentTransition
     extra = 0
     can_delete = False
@@ -132,6 +133,12 @@ class TransitionInline(admin.TabularInline):
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -246,7 +253,8 @@ def _form_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-class AutopayChargeInline(admin.TabularInline):
+class AutopayChargeInline(StaffSectionAdminMixin, admin.TabularInline):
+    console_section = Section.BILLING
     model = AutopayCharge
     extra = 0
     can_delete = False
@@ -255,6 +263,12 @@ class AutopayChargeInline(admin.TabularInline):
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -275,7 +275,7 @@ class AutopayMandate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.day} {self.cap} {self.status}"
+        return f"{self.account.number} · {self.get_status_display()}"
 
 
 class ChargeStatus(models.TextChoices):

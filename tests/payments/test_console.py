@@ -195,3 +195,24 @@ def test_a_failed_refund_is_audited_and_explained(utility_a, paid):
     assert response.status_code == 400 and "sandbox: nothing to refund" in page
     event = StaffAuditEvent.objects.get(action="payment_refund_failed")
     assert event.details["amount"] == "10.00"
+
+
+def test_staff_see_autopay_without_its_tokens(utility_a, alice):
+    from lk_core.payments import autopay
+
+    configure("sandbox", autopay_enabled=True)
+    mandate = autopay.autopay_start(user=alice.user, account=alice.account, day=10,
+                                    cap="5000", site_url=SITE)
+    sandbox_charge_decide(charge_id=mandate.setup_payment.acquirer_payment_id,
+                          decision="approve")
+    payment_refresh(payment=mandate.setup_payment, source="return")
+    mandate = autopay.autopay_activate(mandate_pk=mandate.pk)
+    client = staff_client(utility_a, "operator", name="autopay-operator")
+    listing = client.get("/staff/payments/autopaymandate/").content.decode()
+    assert "700001" in listing and "TEST *4242" in listing
+    page = client.get(f"/staff/payments/autopaymandate/{mandate.pk}/change/")
+    assert page.status_code == 200
+    assert mandate.method_token not in page.content.decode()
+    assert "Оплачено первым платежом" in page.content.decode()
+    assert client.post(f"/staff/payments/autopaymandate/{mandate.pk}/change/",
+                       {"day": "1"}).status_code == 403
