@@ -25,6 +25,12 @@ def _registration_choices():
     return RegistrationMethod.choices
 
 
+def _acquirer_choices():
+    from lk_core.payments.models import AcquirerKind
+
+    return AcquirerKind.choices
+
+
 class UtilityFormBase(forms.ModelForm):
     """Utility forms only collect input: utility_create and the update services validate the
     whole utility (the schema name comes from the slug) and audit the change."""
@@ -48,6 +54,11 @@ class UtilityOnboardingForm(UtilityFormBase):
         label=_("How residents register"), choices=lambda: _registration_choices(),
         initial="amount", required=False,
         help_text=_("The utility's administrator can change it later."))
+    acquirer = forms.ChoiceField(
+        label=_("Card payments"), choices=lambda: _acquirer_choices(), initial="none",
+        required=False,
+        help_text=_("Test mode; the utility's administrator enters the credentials in the "
+                    "staff console, and residents are offered card payment from then on."))
 
     class Meta:
         model = Utility
@@ -102,8 +113,8 @@ class UtilityAdmin(admin.ModelAdmin):
         return [
             (_("1. The company"), {"fields": ["name", "slug", "kind", "timezone"]}),
             (_("2. Address of the portal"), {"fields": ["domain"]}),
-            (_("3. First administrator and registration"), {"fields": [
-                "staff_email", "registration_method"]}),
+            (_("3. First administrator, registration and payments"), {"fields": [
+                "staff_email", "registration_method", "acquirer"]}),
             (_("4. Look and contacts"), {"fields": [
                 "theme", "primary_color", "accent_color", "tagline", "dispatch_phone",
                 "support_phone", "support_email", "postal_address", "office_hours"]}),
@@ -190,7 +201,8 @@ class UtilityAdmin(admin.ModelAdmin):
             services.utility_update_identity(
                 utility=stored, actor=actor, **{f: data[f] for f in services.IDENTITY_FIELDS})
             services.utility_update_settings(
-                utility=stored, actor=actor, **{f: data[f] for f in services.SETTINGS_FIELDS})
+                utility=stored, actor=actor,
+                **{f: data[f] for f in services.SETTINGS_FIELDS if f in data})
             services.utility_update_branding(
                 utility=stored, actor=actor, **{f: data[f] for f in services.BRANDING_FIELDS})
         except ValidationError as exc:
@@ -210,6 +222,8 @@ class UtilityAdmin(admin.ModelAdmin):
             raise forms.ValidationError(exc.messages) from exc
         if data.get("registration_method"):
             self._registration_set(result.utility, data["registration_method"], actor)
+        if data.get("acquirer"):
+            self._acquirer_set(result.utility, data["acquirer"], actor)
         obj.pk = result.utility.pk
         obj.schema_name = result.utility.schema_name
         obj._state.adding = False
@@ -229,6 +243,15 @@ class UtilityAdmin(admin.ModelAdmin):
 
         with schema_context(utility.schema_name):
             identity_settings_update(actor=actor, registration_method=method)
+
+    @staticmethod
+    def _acquirer_set(utility, acquirer: str, actor: str) -> None:
+        from django_tenants.utils import schema_context
+
+        from lk_core.payments.services import payment_acquirer_choose
+
+        with schema_context(utility.schema_name):
+            payment_acquirer_choose(acquirer=acquirer, actor=actor)
 
     def save_related(self, request, form, formsets, change):
         if change:

@@ -152,7 +152,7 @@ def public_utility_get() -> Utility:
 # What a utility's administrator may change about its own portal from the staff console.
 BRANDING_FIELDS = ("theme", "primary_color", "accent_color", "tagline", "support_phone",
                    "dispatch_phone", "support_email", "postal_address", "office_hours")
-SETTINGS_FIELDS = ("timezone",)
+SETTINGS_FIELDS = ("timezone", "reading_window_start_day", "reading_window_end_day")
 IDENTITY_FIELDS = ("name", "kind")  # operators only
 
 
@@ -179,7 +179,7 @@ def utility_update_branding(*, utility: Utility, actor, logo=None, favicon=None,
 
 
 def utility_update_settings(*, utility: Utility, actor, **fields) -> Utility:
-    """Tenant-wide settings kept on the utility row (its time zone)."""
+    """Tenant-wide settings kept on the utility row (time zone, reading window)."""
     _check_fields(fields, SETTINGS_FIELDS)
     _validate_utility_fields(utility, fields)
     return _utility_update(utility=utility, actor=actor, fields=fields, section="settings",

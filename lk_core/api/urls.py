@@ -1,6 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from lk_core.api import auth_views, identity_views, notification_views, payment_views, views
+from lk_core.api import (
+    auth_views,
+    billing_views,
+    identity_views,
+    meter_views,
+    notification_views,
+    payment_views,
+    views,
+)
 
 app_name = "api"
 urlpatterns = [
@@ -37,4 +45,17 @@ urlpatterns = [
          name="autopay-detail"),
     path("payments/<uuid:public_id>/", payment_views.PaymentDetailView.as_view(),
          name="payment"),
+    # dashboard, invoices, charges, receipts
+    path("dashboard/", billing_views.DashboardView.as_view(), name="dashboard"),
+    path("invoices/", billing_views.InvoiceListView.as_view(), name="invoices"),
+    path("invoices/<int:invoice_id>/", billing_views.InvoiceDetailView.as_view(),
+         name="invoice"),
+    path("charges/", billing_views.ChargesView.as_view(), name="charges"),
+    re_path(r"^receipts/(?P<period>[0-9]{4}-[0-9]{2})/$", billing_views.ReceiptView.as_view(),
+            name="receipt"),
+    # meters and readings
+    path("meters/", meter_views.MeterListView.as_view(), name="meters"),
+    path("meters/<int:meter_id>/", meter_views.MeterDetailView.as_view(), name="meter"),
+    path("meters/<int:meter_id>/readings/", meter_views.ReadingListView.as_view(),
+         name="meter-readings"),
 ]

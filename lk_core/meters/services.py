@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
 from lk_core.meters.models import Meter, Reading, ReadingSource
-from lk_core.meters.windows import ReadingWindow, utility_window_state
+from lk_core.meters.windows import ReadingWindow, WindowState, utility_window_state
 
 ZONE_FIELDS = ("t1", "t2", "t3")
 JUMP_FACTOR = 3  # more than 3x the average monthly consumption asks for confirmation
@@ -60,6 +60,14 @@ def meter_refusal(meter: Meter, today: dt.date) -> str | None:
                  "until it is verified or replaced. Please contact the company.") % {
             "date": _date(meter.verified_until)}
     return None
+
+
+def window_closed_message(utility, state: WindowState) -> str:
+    """Why no reading is taken now (the window is closed) and when the next window opens."""
+    return _("Readings are accepted from day %(start)d to day %(end)d of the month. The next "
+             "window opens on %(date)s.") % {"start": utility.reading_window_start_day,
+                                             "end": utility.reading_window_end_day,
+                                             "date": _date(state.next.opens_on)}
 
 
 def _parse_values(meter: Meter, values: Sequence) -> list[Decimal]:
@@ -159,12 +167,7 @@ def reading_submit(*, user, account: Account, meter: Meter, values: Sequence,
         raise ValidationError(_("This meter is not on your account."), code="not_yours")
     state = utility_window_state(utility, now=now)
     if not state.is_open:
-        raise ValidationError(
-            _("Readings are accepted from day %(start)d to day %(end)d of the month. The next "
-              "window opens on %(date)s.") % {"start": utility.reading_window_start_day,
-                                              "end": utility.reading_window_end_day,
-                                              "date": _date(state.next.opens_on)},
-            code="window_closed")
+        raise ValidationError(window_closed_message(utility, state), code="window_closed")
     refusal = meter_refusal(meter, today)
     if refusal:
         raise ValidationError(refusal, code="meter_refused")

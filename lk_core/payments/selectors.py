@@ -46,6 +46,18 @@ def payment_settings_get() -> PaymentSettings:
     return settings_row
 
 
+def card_payments_ready(payment_settings: PaymentSettings) -> bool:
+    """An acquirer is chosen and has every credential it needs. An acquirer picked at
+    onboarding waits here until the utility's administrator enters its credentials."""
+    if payment_settings.acquirer == AcquirerKind.NONE:
+        return False
+    wanted = CREDENTIAL_FIELDS.get(payment_settings.acquirer, ())
+    if not wanted:
+        return True
+    stored = credentials_decrypt(payment_settings.credentials_encrypted)
+    return all(stored.get(name) for name in wanted)
+
+
 def sandbox_allowed(*, mode: str) -> bool:
     """The sandbox takes no real money, so a live-mode tenant in production must not
     present it as a way to pay."""

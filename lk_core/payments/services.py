@@ -31,6 +31,7 @@ from lk_core.payments.crypto import credentials_decrypt, credentials_encrypt
 from lk_core.payments.models import (
     TRANSITIONS,
     AcquirerKind,
+    AcquirerMode,
     Initiator,
     PaymentMethod,
     PaymentSettings,
@@ -44,6 +45,7 @@ from lk_core.payments.selectors import (
     CREDENTIAL_FIELDS,
     acquirer_get,
     amount_due,
+    card_payments_ready,
     payment_due_for_refresh,
     payment_settings_get,
     receipt_items,
@@ -98,6 +100,22 @@ def payment_settings_update(*, acquirer: str, mode: str, credentials: dict[str, 
             setattr(row, name, value)
         row.full_clean()
         row.save()
+    return row
+
+
+def payment_acquirer_choose(*, acquirer: str, actor) -> PaymentSettings:
+    """Onboarding: the operator picks the acquirer, in test mode, before any credentials
+    exist; the utility's administrator enters them later (payment_settings_update). Until
+    then residents are not offered card payment (`card_payments_ready`)."""
+    if acquirer not in AcquirerKind.values:
+        raise ValidationError({"acquirer": [_("Unknown acquirer.")]})
+    with transaction.atomic():
+        row = PaymentSettings.objects.select_for_update().get(pk=payment_settings_get().pk)
+        if actor is not None:
+            _settings_audit(row, actor, acquirer=acquirer, mode=AcquirerMode.TEST, fields={},
+                            credentials_changed=False)
+        row.acquirer, row.mode = acquirer, AcquirerMode.TEST
+        row.save(update_fields=["acquirer", "mode", "updated_at"])
     return row
 
 
@@ -177,7 +195,7 @@ def payment_create(*, user, account: Account, site_url: str, amount: Decimal | s
     checked that `account` is the user's. Raises ValidationError (translated).
     `save_method`: autopay's first payment, which asks the acquirer to keep the method."""
     row = payment_settings_get()
-    if row.acquirer == AcquirerKind.NONE:
+    if not card_payments_ready(row):
         raise ValidationError(_("Card payment is not available; pay by the QR code on your "
                                 "receipt in your bank's app."))
     amount = payment_amount_validate(row=row, account=account, amount=amount)

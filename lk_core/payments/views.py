@@ -72,7 +72,8 @@ def pay(request: HttpRequest) -> HttpResponse:
                    allow_other_amount=row.allow_other_amount,
                    initial={"account": current.pk if current else None, "amount": due,
                             "email": request.user.email})
-    if request.method == "POST" and row.acquirer != AcquirerKind.NONE and form.is_valid():
+    ready = selectors.card_payments_ready(row)
+    if request.method == "POST" and ready and form.is_valid():
         account = access.account_get_for_resident(user=request.user,
                                                   account_id=form.cleaned_data["account"])
         try:
@@ -86,7 +87,7 @@ def pay(request: HttpRequest) -> HttpResponse:
             return _to_hosted_page(payment.confirmation_url)
     return render(request, "payments/pay.html", {
         "form": form, "settings_row": row, "due": due, "account": current,
-        "card_payments": row.acquirer != AcquirerKind.NONE})
+        "card_payments": ready})
 
 
 def _add_errors(form, exc: ValidationError) -> None:

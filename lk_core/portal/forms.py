@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lk_core.notifications.models import ESSENTIAL_KINDS, Kind
 
+FIRST_MONTH, LAST_MONTH = dt.date(1900, 1, 1), dt.date(2199, 12, 1)
+
 
 class MonthField(forms.CharField):
     """A month as YYYY-MM (what <input type="month"> sends)."""
@@ -19,10 +21,16 @@ class MonthField(forms.CharField):
         if not value:
             return None
         try:
-            return dt.datetime.strptime(value, "%Y-%m").date()
+            month = dt.datetime.strptime(value, "%Y-%m").date()
         except ValueError:
             raise forms.ValidationError(_("Enter a month as YYYY-MM."),
                                         code="invalid") from None
+        if not FIRST_MONTH <= month <= LAST_MONTH:  # (ranges around year 9999 overflow)
+            raise forms.ValidationError(
+                _("Enter a month from %(first)s to %(last)s.")
+                % {"first": f"{FIRST_MONTH:%Y-%m}", "last": f"{LAST_MONTH:%Y-%m}"},
+                code="invalid")
+        return month
 
 
 class PeriodForm(forms.Form):

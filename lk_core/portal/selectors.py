@@ -10,6 +10,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.db.models import (
+    Count,
     DateField,
     DecimalField,
     ExpressionWrapper,
@@ -17,6 +18,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Window,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -48,8 +50,9 @@ class DashboardSummary:
     last_payment: Payment | None
     window: WindowState
     meters_due: list[Meter]
-    open_appeals: list[Appeal]
+    open_appeals: list[Appeal]  # the latest ten
     notices: list[Notice]
+    open_appeals_count: int = 0  # all of them
 
 
 def _latest_invoice_with_payments(account: Account) -> Invoice | None:
@@ -91,14 +94,17 @@ def dashboard_summary(*, account: Account | None, user, utility,
         account=account, removed_on__isnull=True,
         verified_until__lte=today + dt.timedelta(days=VERIFICATION_WARNING_DAYS),
     ).select_related("service").order_by("verified_until"))
+    # The window count is computed before the LIMIT: the total rides on every row shown.
     appeals = list(Appeal.objects.filter(account=account, author=user,
                                          status__in=OPEN_STATUSES)
+                   .annotate(open_total=Window(Count("id")))
                    .select_related("category").order_by("-created_at")[:10])
     return DashboardSummary(
         latest_invoice=invoice, balance=amount_due - paid_since, amount_due=amount_due,
         due_date=invoice.due_date if invoice else None, paid_since_invoice=paid_since,
         last_payment=last_payment, window=window, meters_due=meters_due,
-        open_appeals=appeals, notices=notices)
+        open_appeals=appeals, notices=notices,
+        open_appeals_count=appeals[0].open_total if appeals else 0)
 
 
 # --- invoices ------------------------------------------------------------------------------
@@ -261,6 +267,24 @@ def charges_report(*, account: Account | None, start: dt.date, end: dt.date) -> 
         start=start, end=end, months=months, services=list(services.values()), series=series,
         amount=sum((s.amount for s in services.values()), ZERO),
         recalculation=sum((s.recalculation for s in services.values()), ZERO))
+
+
+CHARGES_DEFAULT_MONTHS = 12
+CHARGES_MAX_MONTHS = 36  # at most three years in one table
+
+
+def charges_report_for(*, account: Account | None, start: dt.date | None,
+                       end: dt.date | None, today: dt.date) -> ChargesReport:
+    """The charges report for the months asked, as the page and the API choose them: no end
+    means the latest invoice's month (this month without invoices), no start the year up
+    to the end, and more than three years keeps the latest three. Two queries."""
+    periods = charge_periods(account=account)
+    latest = periods[0] if periods else today.replace(day=1)
+    end = end or start or latest
+    start = start or month_add(end, -(CHARGES_DEFAULT_MONTHS - 1))
+    if month_add(start, CHARGES_MAX_MONTHS) <= end:
+        start = month_add(end, -(CHARGES_MAX_MONTHS - 1))
+    return charges_report(account=account, start=start, end=end)
 
 
 # --- meters --------------------------------------------------------------------------------

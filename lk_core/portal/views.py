@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lk_core.appeals import selectors as appeal_selectors
 from lk_core.appeals import services as appeal_services
-from lk_core.appeals.models import AppealAttachment, AppealStatus
+from lk_core.appeals.models import AppealStatus
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
 from lk_core.notifications.models import NotificationPreference
@@ -79,18 +79,12 @@ def invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 
 def _report(request: HttpRequest):
-    account = request.resident.account
     form = forms.PeriodForm(request.GET or None)
-    periods = selectors.charge_periods(account=account)
-    latest = periods[0] if periods else _today().replace(day=1)
     start = end = None
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    end = end or start or latest
-    start = start or selectors.month_add(end, -11)
-    if selectors.month_add(start, 36) <= end:  # at most three years in one table
-        start = selectors.month_add(end, -35)
-    return form, selectors.charges_report(account=account, start=start, end=end)
+    return form, selectors.charges_report_for(account=request.resident.account, start=start,
+                                              end=end, today=_today())
 
 
 @require_GET
@@ -284,9 +278,8 @@ def appeal_attachment(request: HttpRequest, token: str) -> HttpResponse:
     """Photos are never public media: the owner resident or this utility's staff only."""
     user = request.user
     if user.is_authenticated and user.kind == UserKind.STAFF and user.is_staff:
-        attachment = AppealAttachment.objects.filter(token=token).first()
-        if attachment is None:
-            raise Http404
+        # Staff see the photos of the appeals in their own queue (role and destination).
+        attachment = appeal_selectors.attachment_get_for_staff(user=user, token=token)
     elif user.is_authenticated and user.kind == UserKind.RESIDENT:
         attachment = attachment_get_for_resident(resident=portal_resident(request), token=token)
     else:

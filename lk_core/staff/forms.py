@@ -41,3 +41,8 @@ class SettingsForm(forms.Form):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES,
                                  help_text=_("Dates such as \"today\" and reading windows "
                                              "follow this time zone."))
+    reading_window_start_day = forms.IntegerField(
+        label=_("Readings accepted from day"), min_value=1, max_value=31, required=False,
+        help_text=_("Day of the month, in the utility's time zone."))
+    reading_window_end_day = forms.IntegerField(
+        label=_("Readings accepted until day"), min_value=1, max_value=31, required=False)

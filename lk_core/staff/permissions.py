@@ -63,3 +63,12 @@ class AuditedConfigAdminMixin:
                     setattr(obj, name, getattr(stored, name))
         config_row_save(actor=request.user, obj=obj, fields=list(form.changed_data),
                         section=self.console_section, secret_fields=self.secret_fields)
+
+    def delete_model(self, request, obj):
+        from lk_core.staff.services import config_row_delete
+
+        config_row_delete(actor=request.user, obj=obj, section=self.console_section)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

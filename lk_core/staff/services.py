@@ -98,3 +98,13 @@ def config_row_save(*, actor, obj, fields: list[str], section: str,
                                action=f"{model._meta.model_name}_changed", target=str(obj),
                                details=changes)
     return obj
+
+
+def config_row_delete(*, actor, obj, section: str) -> None:
+    """Delete a plain configuration row (a help page, a notice) and audit it."""
+    model = type(obj)
+    with transaction.atomic():
+        target = str(obj)
+        obj.delete()
+        staff_audit_record(actor=actor, section=section,
+                           action=f"{model._meta.model_name}_deleted", target=target)

@@ -51,6 +51,8 @@ def overview_panel(request) -> dict | None:
         (_("Readings this month"), figures.readings_this_month),
         (_("Payments this month"), figures.payments_this_month),
         (_("Paid this month, ₽"), figures.paid_this_month),
+        (_("Open appeals"), figures.open_appeals),
+        (_("Open emergency appeals"), figures.open_emergencies),
     ]}
 
 
@@ -90,15 +92,18 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         form = SettingsForm(request.POST)
         if form.is_valid():
             try:
-                tenant_services.utility_update_settings(utility=utility, actor=request.user,
-                                                        **form.cleaned_data)
+                # A field left out keeps its value.
+                tenant_services.utility_update_settings(
+                    utility=utility, actor=request.user,
+                    **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
             except ValidationError as exc:
                 apply_form_errors(form, exc)
             else:
                 messages.success(request, _("Settings saved."))
                 return redirect(request.path)
     else:
-        form = SettingsForm(initial={"timezone": utility.timezone})
+        form = SettingsForm(initial={name: getattr(utility, name)
+                                     for name in tenant_services.SETTINGS_FIELDS})
     if not can_change:
         for field in form.fields.values():
             field.disabled = True

@@ -270,6 +270,13 @@ SMS_GATEWAYS = {
     "smsru": "integrations.sms.smsru.SmsRuGateway",
     "smsc": "integrations.sms.smsc.SmscGateway",
 }
+# Appeal routes' delivery kinds -> forwarder (lk_core/appeals/forwarding.py).
+APPEAL_FORWARDERS = {
+    "email": "integrations.appeals.email.EmailForwarder",
+    "webhook": "integrations.appeals.webhook.WebhookForwarder",
+}
+# Webhook URLs must be https, except in development and tests (a local receiver).
+APPEAL_WEBHOOK_ALLOW_HTTP = env_bool("APPEAL_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
 SMSRU_API_URL = env("SMSRU_API_URL", "https://sms.ru")
 SMSC_API_URL = env("SMSC_API_URL", "https://smsc.ru")
 
@@ -374,6 +381,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegistrationMethodEnum": "lk_core.identity.models.RegistrationMethod",
         "PaymentMethodEnum": "lk_core.payments.models.PaymentMethod",
+        "InvoiceStatusEnum": "lk_core.api.billing_views.INVOICE_STATUSES",
     },
 }
 

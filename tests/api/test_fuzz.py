@@ -51,7 +51,7 @@ def _has_input(operation) -> bool:
     return bool(len(operation.body) or operation.path_parameters or operation.query)
 
 
-def _fuzz(operation, *, base_url, headers, mode, checks):
+def _fuzz(operation, *, base_url, headers, mode, checks, aim=None):
     if mode == schemathesis.GenerationMode.NEGATIVE and not _has_input(operation):
         return  # nothing to malform
     strategy = operation.as_strategy(generation_mode=mode)
@@ -61,6 +61,8 @@ def _fuzz(operation, *, base_url, headers, mode, checks):
                          suppress_health_check=list(HealthCheck))
     @given(case=strategy)
     def run(case):
+        if aim:
+            aim(case)
         case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
 
     run()
@@ -104,3 +106,47 @@ def test_signed_in_fuzz_finds_no_server_error_and_no_schema_break(live_schema, i
             issued = device_session_create(user=alice, device_name=f"fuzz {operation.label}")
         _fuzz(operation, base_url=base_url, mode=mode, checks=CHECKS,
               headers={"Authorization": f"Bearer {issued.access}"})
+
+
+RESIDENT_DATA_PATHS = {
+    "/api/v1/dashboard/", "/api/v1/invoices/", "/api/v1/invoices/{invoice_id}/",
+    "/api/v1/charges/", "/api/v1/receipts/{period}/", "/api/v1/meters/",
+    "/api/v1/meters/{meter_id}/", "/api/v1/meters/{meter_id}/readings/"}
+
+
+@pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE,
+                                  schemathesis.GenerationMode.NEGATIVE])
+def test_fuzz_of_a_resident_s_own_invoices_charges_and_meters(live_schema, in_schema, utility_a,
+                                                              monkeypatch, mode):
+    """A resident with history, inside the reading window, her own ids in the paths: the
+    examples reach the selectors, the receipt renderer and the reading rules."""
+    from tests.api.portal_data import IN_WINDOW, freeze, someone
+
+    schema, base_url = live_schema
+    freeze(monkeypatch, IN_WINDOW)
+    with in_schema(utility_a):
+        resident = someone("740001", months=6, meters=2)
+        own = {"invoice_id": resident.account.invoices.order_by("-period").first().pk,
+               "meter_id": resident.meter.pk}
+
+    def aim(case):  # her own ids, so the examples reach past the 404
+        for name in case.path_parameters or {}:
+            if name in own:
+                case.path_parameters[name] = own[name]
+
+    operations = [op for op in _operations(schema) if op.path in RESIDENT_DATA_PATHS]
+    assert {op.path for op in operations} == RESIDENT_DATA_PATHS
+    positive = mode == schemathesis.GenerationMode.POSITIVE
+    for operation in operations:
+        with in_schema(utility_a):
+            issued = device_session_create(user=resident.user,
+                                           device_name=f"fuzz {operation.label}")
+        headers = {"Authorization": f"Bearer {issued.access}"}
+        _fuzz(operation, base_url=base_url, mode=mode,
+              checks=CHECKS + ([] if positive else [negative_data_rejection]),
+              headers=headers, aim=aim if positive else None)
+        if positive and operation.path == "/api/v1/receipts/{period}/":
+            # The month is the only input: one real receipt (a PDF render each) is enough.
+            response = operation.Case(path_parameters={"period": "2026-10"}).call_and_validate(
+                base_url=base_url, headers=headers, checks=CHECKS)
+            assert response.status_code == 200 and response.content.startswith(b"%PDF")

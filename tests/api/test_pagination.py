@@ -35,3 +35,13 @@ def test_a_page_past_the_end_is_a_404_in_the_error_shape():
     response = api_exception_handler(caught.value, {})
     assert response.status_code == 404 and response.data["code"] == "not_found"
     assert set(response.data) == {"status", "code", "message", "fields"}
+
+
+@pytest.mark.parametrize("query", ["?page=", "?page=0", "?page=last", "?page_size=null",
+                                   "?page_size=-5", "?page=1.5"])
+def test_a_page_or_size_that_is_not_a_whole_number_from_1_is_refused(query):
+    with pytest.raises(exceptions.ValidationError) as caught:
+        _page(query)
+    response = api_exception_handler(caught.value, {})
+    assert response.status_code == 400 and response.data["code"] == "invalid"
+    assert list(response.data["fields"]) == [query[1:].split("=")[0]]

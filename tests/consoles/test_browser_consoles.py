@@ -57,7 +57,8 @@ def test_the_operator_exists_only_on_the_platform(db, operator_account, utility_
 
 
 def test_operator_onboards_a_utility_and_its_admin_brands_it(operator_account, live_server_url,
-                                                             desktop_page, browser):
+                                                             desktop_page, browser,
+                                                             django_db_blocker):
     page = desktop_page
     console = live_server_url.format(host="localhost")
     page.goto(console + "/console/")
@@ -72,6 +73,9 @@ def test_operator_onboards_a_utility_and_its_admin_brands_it(operator_account, l
     page.locator("#id_kind").select_option("water")
     page.locator("#id_timezone").select_option("Asia/Yekaterinburg")
     page.locator("#id_staff_email").fill("boss@omega.test")
+    page.locator("#id_registration_method").select_option("office")
+    page.locator("#id_acquirer").select_option("sandbox")
+    page.locator("#id_theme").select_option("classic")
     page.locator("#id_primary_color").fill("#0f4c81")
     page.locator("#id_dispatch_phone").fill("+7 343 000-11-22")
     screenshot(page, "console-operator-onboarding-form")
@@ -84,6 +88,8 @@ def test_operator_onboards_a_utility_and_its_admin_brands_it(operator_account, l
     assert "omega-voda.localhost" in page.locator(".messagelist").inner_text()
     screenshot(page, "console-operator-onboarded")
     assert onboarding_seconds < 10
+    with django_db_blocker.unblock():
+        _portal_uses_the_wizard_choices()
 
     # The list shows it active, with its figures (one staff account, no residents yet).
     row = page.locator("#result_list tr", has_text="Омега Вода")
@@ -96,6 +102,20 @@ def test_operator_onboards_a_utility_and_its_admin_brands_it(operator_account, l
         _administrator_rebrands(tablet.new_page(), live_server_url, password)
     finally:
         tablet.close()
+
+
+def _portal_uses_the_wizard_choices():
+    from django_tenants.utils import schema_context
+
+    from lk_core.identity.models import IdentitySettings
+    from lk_core.payments.models import PaymentSettings
+    from tenants.models import Utility
+
+    utility = Utility.objects.get(slug=SLUG)
+    assert utility.theme == "classic"
+    with schema_context(utility.schema_name):
+        assert PaymentSettings.objects.get().acquirer == "sandbox"
+        assert IdentitySettings.objects.get().registration_method == "office"
 
 
 def _administrator_rebrands(tenant_page, live_server_url, password):

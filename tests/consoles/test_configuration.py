@@ -119,3 +119,107 @@ def test_unchanged_save_writes_no_audit_row(utility_a, staff_of):
     client = staff_of(utility_a, StaffRole.ADMIN)
     client.post("/staff/settings/", {"timezone": utility_a.timezone})
     assert audit(utility_a, "settings_changed") == []
+
+
+def _resident_client(utility, number):
+    from tests.portal import data
+
+    with schema_context(utility.schema_name):
+        user, _account = data.resident(number)
+    client = tenant_client(utility)
+    with schema_context(utility.schema_name):
+        client.force_login(user, backend="lk_core.identity.backends.AccountNumberBackend")
+    return client
+
+
+def test_reading_window_change_is_used_by_the_portal_and_audited(utility_a, utility_b,
+                                                                  staff_of):
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=utility_a.tzinfo)
+    other_day = 1 if today.day > 2 else 20
+    client = staff_of(utility_a, StaffRole.ADMIN, "boss")
+    resident = _resident_client(utility_a, "940001")
+    for start, end, shown in ((today.day, today.day, "Приём показаний открыт"),
+                              (other_day, other_day, "Приём показаний начнётся")):
+        response = client.post("/staff/settings/", {
+            "timezone": utility_a.timezone, "reading_window_start_day": start,
+            "reading_window_end_day": end})
+        assert response.status_code == 302
+        assert shown in resident.get("/").content.decode()
+    with schema_context(utility_a.schema_name):
+        event = StaffAuditEvent.objects.filter(action="settings_changed").first()
+        assert event.details["reading_window_start_day"]["to"] == other_day
+    assert Utility.objects.get(pk=utility_b.pk).reading_window_start_day == \
+        utility_b.reading_window_start_day
+
+
+def test_reading_window_bad_day_is_refused(utility_a, staff_of):
+    client = staff_of(utility_a, StaffRole.ADMIN, "boss")
+    response = client.post("/staff/settings/", {"timezone": utility_a.timezone,
+                                                "reading_window_start_day": "32"})
+    assert response.status_code == 200 and "31" in response.content.decode()
+    assert Utility.objects.get(pk=utility_a.pk).reading_window_start_day == \
+        utility_a.reading_window_start_day
+
+
+@pytest.mark.parametrize("role", [role.value for role in StaffRole])
+def test_help_page_by_role_shows_on_the_portal_sanitised_and_audited(role, utility_a,
+                                                                      staff_of):
+    client = staff_of(utility_a, role)
+    response = client.post("/staff/portal/helppage/add/", {
+        "slug": "meters", "language": "ru", "title": "Как передать показания",
+        "body": "**Просто**: до 25 числа.<script>alert(1)</script>", "position": "0"})
+    allowed = role == StaffRole.ADMIN
+    assert response.status_code == (302 if allowed else 403)
+    listing = client.get("/staff/portal/helppage/").status_code
+    assert listing == (200 if role in (StaffRole.ADMIN, StaffRole.READONLY) else 403)
+    page = _resident_client(utility_a, "940002").get("/help/meters/")
+    assert page.status_code == (200 if allowed else 404)
+    with schema_context(utility_a.schema_name):
+        audited = StaffAuditEvent.objects.filter(action="helppage_changed").exists()
+    assert audited is allowed
+    if allowed:
+        body = page.content.decode()
+        assert "<strong>Просто</strong>" in body and "<script>alert(1)" not in body
+
+
+def test_overview_counts_open_appeals(utility_a, staff_of):
+    from lk_core.appeals import services
+    from lk_core.appeals.models import AppealCategory
+    from lk_core.staff.selectors import overview_get
+    from tests.portal import data
+
+    with schema_context(utility_a.schema_name):
+        leak = AppealCategory.objects.create(name="Протечка", destination="dispatch",
+                                             is_emergency=True)
+        question = AppealCategory.objects.create(name="Вопрос")
+        user, account = data.resident("940003")
+        for category in (leak, question, question):
+            services.appeal_create(user=user, account=account, category_id=category.pk,
+                                   text="Текст")
+        done = services.appeal_create(user=user, account=account, category_id=leak.pk,
+                                      text="Уже решено")
+        services.appeal_close(appeal=done, user=user)
+        figures = overview_get(utility=utility_a)
+    assert (figures.open_appeals, figures.open_emergencies) == (3, 1)
+    body = staff_of(utility_a, StaffRole.DISPATCHER).get("/staff/").content.decode()
+    assert "Обращения в работе" in body
+
+
+def test_deactivated_category_leaves_the_portal_form(utility_a, staff_of):
+    from lk_core.appeals.models import AppealCategory
+
+    with schema_context(utility_a.schema_name):
+        old = AppealCategory.objects.create(name="Устаревшая тема")
+    resident = _resident_client(utility_a, "940004")
+    assert "Устаревшая тема" in resident.get("/appeals/new/").content.decode()
+    response = staff_of(utility_a, StaffRole.ADMIN, "boss").post(
+        f"/staff/appeals/appealcategory/{old.pk}/change/", {
+            "name": "Устаревшая тема", "destination": "company", "priority": "2",
+            "delivery": "desk", "position": "0"})  # "offered to residents" unticked
+    assert response.status_code == 302
+    assert "Устаревшая тема" not in resident.get("/appeals/new/").content.decode()
+    with schema_context(utility_a.schema_name):
+        event = StaffAuditEvent.objects.get(action="appealcategory_changed")
+        assert event.details["is_active"] == {"from": True, "to": False}

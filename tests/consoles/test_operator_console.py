@@ -152,3 +152,66 @@ def test_onboarding_sets_the_registration_method(operator):
         assert IdentitySettings.objects.get().registration_method == "office"
         event = StaffAuditEvent.objects.get(action="identity_settings_changed")
         assert event.actor == "operator:ops@platform.test"
+
+
+def _onboard(operator, slug: str, **extra):
+    response = operator.post("/console/tenants/utility/add/", {
+        "name": slug.title(), "slug": slug, "kind": "water", "timezone": "Asia/Omsk",
+        "theme": "modern", "primary_color": "#22577a", "accent_color": "#ffd166",
+        "staff_email": f"admin@{slug}.test", "domain": "", **extra})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return Utility.objects.get(slug=slug)
+
+
+def _resident_pay_page(utility) -> str:
+    from tests.portal import data
+
+    with schema_context(utility.schema_name):
+        user, _account = data.resident("880001")
+        client = tenant_client(utility)
+        client.force_login(user, backend="lk_core.identity.backends.AccountNumberBackend")
+        return client.get("/payments/").content.decode()
+
+
+@pytest.mark.parametrize(("acquirer", "offered"), [("sandbox", True), ("none", False),
+                                                   ("stripe", False), ("yookassa", False)])
+def test_onboarding_sets_the_acquirer_and_the_portal_uses_it(operator, acquirer, offered):
+    """Sandbox needs no credentials: residents of the new portal may pay by card at once.
+    Stripe and YooKassa wait for the administrator's credentials; none never offers it."""
+    from lk_core.payments.models import PaymentSettings
+
+    utility = _onboard(operator, f"acq-{acquirer}", registration_method="office",
+                       acquirer=acquirer)
+    assert utility.theme == "modern" and utility.timezone == "Asia/Omsk"
+    with schema_context(utility.schema_name):
+        row = PaymentSettings.objects.get()
+        assert (row.acquirer, row.mode, row.credentials_encrypted) == (acquirer, "test", "")
+        audited = StaffAuditEvent.objects.filter(action="payment_settings_changed").first()
+        if acquirer == "none":
+            assert audited is None  # the default: nothing changed
+        else:
+            assert audited.actor == "operator:ops@platform.test"
+            assert audited.details["acquirer"] == {"from": "none", "to": acquirer}
+    page = _resident_pay_page(utility)
+    not_available = "pay by the QR code" in page or "QR-код" in page
+    assert not_available is not offered
+    assert ('name="amount"' in page) is offered
+
+
+def test_onboarding_refuses_an_unknown_acquirer(operator):
+    response = operator.post("/console/tenants/utility/add/", {
+        "name": "X", "slug": "acq-bad", "kind": "water", "timezone": "Europe/Moscow",
+        "theme": "classic", "primary_color": "#22577a", "accent_color": "#ffd166",
+        "staff_email": "admin@acq-bad.test", "domain": "", "acquirer": "paypal"})
+    assert response.status_code == 200
+    assert not Utility.objects.filter(slug="acq-bad").exists()
+
+
+def test_acquirer_credentials_entered_later_turn_card_payment_on(operator):
+    from lk_core.payments.services import payment_settings_update
+
+    utility = _onboard(operator, "acq-later", acquirer="yookassa")
+    with schema_context(utility.schema_name):
+        payment_settings_update(acquirer="yookassa", mode="test", actor="tests",
+                                credentials={"shop_id": "123", "secret_key": "test_abc"})
+    assert 'name="amount"' in _resident_pay_page(utility)

@@ -18,6 +18,10 @@ PAGES = {
     "/staff/settings/": Section.SETTINGS,
     "/staff/staff/staffmember/": Section.STAFF,
     "/staff/staff/staffauditevent/": Section.AUDIT,
+    "/staff/appeals/appeal/": Section.APPEALS,
+    "/staff/appeals/appealcategory/": Section.APPEAL_ROUTES,
+    "/staff/portal/helppage/": Section.CONTENT,
+    "/staff/portal/notice/": Section.CONTENT,
 }
 
 

@@ -283,8 +283,14 @@ def test_other_resident_cannot_reach_by_id(client_a, alice, category, in_tenant_
     bob_appeal.refresh_from_db()
     assert bob_appeal.status == "new"
     assert not Reading.objects.filter(meter__account=bob_account, source="resident").exists()
-    # Staff of this utility may see the photo; anonymous visitors may not.
-    staff = data.User.objects.create_user(username="desk@alpha", kind="staff", is_staff=True)
+    # Staff whose queue has the appeal (a dispatcher: it went to the dispatch service) may
+    # see the photo; customer service (the company's queue) and anonymous visitors may not.
+    clerk = data.User.objects.create_user(username="clerk@alpha", kind="staff", is_staff=True,
+                                          staff_role="operator")
+    login(client_a, clerk)
+    assert client_a.get(f"/appeals/files/{token}/").status_code == 404
+    staff = data.User.objects.create_user(username="desk@alpha", kind="staff", is_staff=True,
+                                          staff_role="dispatcher")
     login(client_a, staff)
     assert client_a.get(f"/appeals/files/{token}/").status_code == 200
     client_a.logout()
