@@ -45,6 +45,7 @@ from lk_core.payments.models import (
 from lk_core.payments.selectors import (
     acquirer_get,
     amount_due,
+    card_payments_ready,
     latest_invoice,
     payment_settings_get,
     receipt_items,
@@ -62,7 +63,8 @@ AUTOPAY_ACQUIRERS = (AcquirerKind.SANDBOX, AcquirerKind.STRIPE, AcquirerKind.YOO
 
 def autopay_available() -> bool:
     row = payment_settings_get()
-    return row.autopay_enabled and row.acquirer in AUTOPAY_ACQUIRERS
+    return (row.autopay_enabled and row.acquirer in AUTOPAY_ACQUIRERS
+            and card_payments_ready(row))
 
 
 def _terms_validate(*, day, cap) -> tuple[int, Decimal]:
