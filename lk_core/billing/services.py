@@ -96,6 +96,19 @@ def _run_record_outcome(run: ImportRun, package: Package, outcome: Outcome) -> N
                          % {"changes": changes})
     status = ImportStatus.DRY_RUN if run.dry_run else ImportStatus.SUCCEEDED
     _run_finish(run, status, report=report, counts=outcome.counts)
+    if status == ImportStatus.SUCCEEDED:
+        _receipts_after_import()
+
+
+def _receipts_after_import() -> None:
+    """New invoices may have arrived: e-mail paperless residents their receipts (the run
+    finds what is new itself; its hourly schedule catches up if this enqueue fails)."""
+    from lk_core.receipts.tasks import send_period_receipts
+
+    try:
+        send_period_receipts.enqueue()
+    except Exception:
+        logger.warning("could not enqueue the receipt run after import", exc_info=True)
 
 
 def _run_finish(run: ImportRun, status: str, *, report: dict, counts: dict | None = None

@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from lk_core.notifications.attachments import Attachment, attachments_build
 from lk_core.notifications.gateways import (
     PermanentDeliveryError,
     RetryableDeliveryError,
@@ -52,15 +53,17 @@ class _Senders:
                                                 sender=self.config.sms_sender))
         return self._gateway
 
-    def send(self, row: Notification) -> str:
+    def send(self, row: Notification, attachments: list[Attachment] | Exception) -> str:
         if row.channel == Channel.SMS:
             if not self.config.sms_enabled:
                 raise PermanentDeliveryError("SMS is turned off for this utility")
             return self.gateway().send_sms(phone=row.recipient, text=render_sms(
                 row, self.utility, self.templates))
-        return self._send_email(row)
+        if isinstance(attachments, Exception):
+            raise attachments
+        return self._send_email(row, attachments)
 
-    def _send_email(self, row: Notification) -> str:
+    def _send_email(self, row: Notification, attachments: list[Attachment]) -> str:
         rendered = render_email(row, self.utility, self.templates)
         headers = {"Message-ID": make_msgid(domain=settings.PLATFORM_DOMAIN)}
         if rendered.unsubscribe_url:  # RFC 8058 one-click unsubscribe for mail clients
@@ -70,6 +73,8 @@ class _Senders:
             rendered.subject, rendered.text, settings.DEFAULT_FROM_EMAIL, [row.recipient],
             connection=self.mail, headers=headers)
         message.attach_alternative(rendered.html, "text/html")
+        for attachment in attachments:
+            message.attach(attachment.filename, attachment.content, attachment.mimetype)
         try:
             message.send()
         except smtplib.SMTPRecipientsRefused as exc:
@@ -137,9 +142,10 @@ def notifications_deliver(*, notification_ids: list[int], now: datetime | None =
     sent: list[Notification] = []
     senders = _Senders()
     try:
+        attachments = attachments_build([row for row in rows if row.channel == Channel.EMAIL])
         for row in rows:
             try:
-                _mark_sent(row, senders.send(row))
+                _mark_sent(row, senders.send(row, attachments.get(row.pk, [])))
                 sent.append(row)
             except Exception as exc:
                 # in `sending`; unexpected errors count as retryable (DeliveryError says

@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     PAYMENT_RECEIVED = "payment_received", _("Payment received")
     APPEAL_STATUS = "appeal_status", _("Appeal status changed")
     DEBT_REMINDER = "debt_reminder", _("Debt reminder")
+    RECEIPT = "receipt", _("Receipt by e-mail (paperless)")
     AUTOPAY_UPCOMING = "autopay_upcoming", _("Autopay: charge coming up")
     AUTOPAY_SUCCEEDED = "autopay_succeeded", _("Autopay: charged")
     AUTOPAY_FAILED = "autopay_failed", _("Autopay: not charged")
@@ -35,6 +36,10 @@ ESSENTIAL_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
                              Kind.AUTOPAY_SUCCEEDED, Kind.AUTOPAY_FAILED})
 # The resident is waiting for these right now, so quiet hours do not hold them back.
 USER_INITIATED_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET})
+# Messages whose attachment is rendered at delivery (lk_core.notifications.attachments):
+# delivered by their own task on the periodic queue in small chunks, so rendering a
+# thousand PDFs never holds up a password e-mail.
+BULK_KINDS = frozenset({Kind.RECEIPT})
 
 
 class Channel(models.TextChoices):

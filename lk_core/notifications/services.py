@@ -19,6 +19,7 @@ from django.utils import timezone
 from lk_core.billing.models import Account, Invoice, Payment
 from lk_core.meters.models import Meter
 from lk_core.notifications.models import (
+    BULK_KINDS,
     ESSENTIAL_KINDS,
     USER_INITIATED_KINDS,
     Channel,
@@ -40,6 +41,7 @@ from lk_core.users.models import User
 logger = logging.getLogger(__name__)
 
 DELIVERY_CHUNK = 100  # ids per delivery task: a batch is a few jobs, not one per row
+BULK_DELIVERY_CHUNK = 50  # BULK_KINDS render a PDF each: a task stays well inside its limit
 MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=1)  # 1, 2, 4 ... minutes, at most RETRY_MAX
 RETRY_MAX = timedelta(hours=6)
@@ -245,21 +247,29 @@ def _insert_and_dispatch(rows: list[Notification], *, now: datetime) -> list[Not
 
 def notifications_dispatch(*, notification_ids: list[int]) -> int:
     """Enqueue delivery tasks in chunks (called after commit). A broker that is down
-    costs nothing but time: the rows keep `enqueued_at` empty and the flush retries."""
-    from lk_core.notifications.tasks import deliver_notifications
+    costs nothing but time: the rows keep `enqueued_at` empty and the flush retries.
+    BULK_KINDS go to their own task and queue in smaller chunks."""
+    from lk_core.notifications.tasks import deliver_bulk_notifications, deliver_notifications
 
+    bulk = set(Notification.objects.filter(pk__in=notification_ids, kind__in=BULK_KINDS)
+               .values_list("pk", flat=True)) if notification_ids else set()
+    routes = [(deliver_notifications, DELIVERY_CHUNK,
+               [pk for pk in notification_ids if pk not in bulk]),
+              (deliver_bulk_notifications, BULK_DELIVERY_CHUNK,
+               [pk for pk in notification_ids if pk in bulk])]
     dispatched = 0
-    for start in range(0, len(notification_ids), DELIVERY_CHUNK):
-        chunk = notification_ids[start:start + DELIVERY_CHUNK]
-        try:
-            deliver_notifications.enqueue(chunk)
-        except Exception:
-            logger.warning("broker unavailable: %d notifications wait for the outbox flush",
-                           len(notification_ids) - start, exc_info=True)
-            return dispatched
-        Notification.objects.filter(pk__in=chunk, status=Status.PENDING).update(
-            enqueued_at=timezone.now())
-        dispatched += len(chunk)
+    for task_obj, size, ids in routes:
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            try:
+                task_obj.enqueue(chunk)
+            except Exception:
+                logger.warning("broker unavailable: %d notifications wait for the outbox "
+                               "flush", len(notification_ids) - dispatched, exc_info=True)
+                return dispatched
+            Notification.objects.filter(pk__in=chunk, status=Status.PENDING).update(
+                enqueued_at=timezone.now())
+            dispatched += len(chunk)
     return dispatched
 
 

@@ -11,6 +11,12 @@ def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
     return delivery.notifications_deliver(notification_ids=notification_ids)
 
 
+@task(queue_name="periodic", max_retries=3, time_limit=900)
+def deliver_bulk_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """BULK_KINDS: the same delivery, with attachments rendered on the way."""
+    return delivery.notifications_deliver(notification_ids=notification_ids)
+
+
 @task(queue_name="periodic", time_limit=300)
 def flush_outbox() -> int:
     return services.notifications_flush()

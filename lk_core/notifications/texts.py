@@ -66,6 +66,13 @@ DEFAULT_TEXTS: dict[str, Text] = {
         _("The amount due on account {{ account_number }} is {{ amount_due }} RUB.\n"
           "Please pay at {{ pay_url|default:portal_url }} to avoid penalties."),
         _("{{ utility_name }}: {{ amount_due }} RUB due, account {{ account_number }}")),
+    Kind.RECEIPT: Text(
+        _("Your receipt for {{ period }}"),
+        _("The receipt of account {{ account_number }} for {{ period }} is attached "
+          "(PDF).\nAmount due: {{ amount_due }} RUB.\n\nPay it at {{ portal_url }}\n\n"
+          "You get receipts by e-mail because you chose paperless receipts in the "
+          "settings of your personal account."),
+        _("{{ utility_name }}: receipt for {{ period }}, due {{ amount_due }} RUB")),
     Kind.AUTOPAY_UPCOMING: Text(
         _("Autopay on {{ charge_on }}: {{ amount }} RUB"),
         _("On {{ charge_on }} autopay will charge {{ amount }} RUB for account "

@@ -133,5 +133,6 @@ KIND_LABELS = {
     Kind.APPEAL_STATUS: _("Appeal status"),
     Kind.DEBT_REMINDER: _("Debt reminder"),
 }
+# Receipts by e-mail have their own switch on this page (paperless receipt).
 OPTIONAL_KINDS = [(kind, KIND_LABELS.get(kind, label)) for kind, label in Kind.choices
-                  if kind not in ESSENTIAL_KINDS]
+                  if kind not in ESSENTIAL_KINDS and kind != Kind.RECEIPT]

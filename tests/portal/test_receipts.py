@@ -140,3 +140,58 @@ def test_registration_code_printed_only_with_that_method(receipt_account, payee_
     text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
                     tmp_path)
     assert f"Код для регистрации в личном кабинете: {code}" in text
+
+
+def test_templates_use_only_elements_the_receipt_ua_sheet_covers():
+    """The receipt replaces WeasyPrint's HTML5 defaults with UA_CSS: an element added to
+    the template without a rule there would lose its default display."""
+    import re
+
+    from lk_core.receipts.rendering import UA_ELEMENTS
+
+    source = (Path(__file__).resolve().parents[2] / "lk_core" / "receipts" / "templates"
+              / "receipts" / "receipt.html").read_text(encoding="utf-8")
+    used = set(re.findall(r"<([a-z][a-z0-9]*)", source))
+    assert used and used <= UA_ELEMENTS, used - UA_ELEMENTS
+
+
+def test_receipt_loads_nothing_but_data_uris():
+    from weasyprint.urls import FatalURLFetchingError
+
+    from lk_core.receipts.rendering import pdf_from_html
+
+    class Branding:
+        primary_color, accent_color = "#0b5cad", "#f2a900"
+
+    assert pdf_from_html("<p>ok <img src='data:image/png;base64,iVBORw0KGgo='></p>",
+                         utility=Branding()).startswith(b"%PDF")
+    with pytest.raises(FatalURLFetchingError):
+        pdf_from_html("<img src='file:///etc/passwd'>", utility=Branding())
+
+
+def test_batch_renders_each_account_like_the_single_renderer(receipt_account, payee_a,
+                                                             tmp_path):
+    from lk_core.receipts.services import receipts_render
+
+    _bob, bob_account = data.resident("500002", holder="Сидоров Пётр")
+    data.history(bob_account, months=2, meters=1)
+    _carol, carol_account = data.resident("500003", holder="Кузнецова Анна")  # no invoices
+    rendered = receipts_render(accounts=[bob_account, carol_account, receipt_account],
+                               period=PERIOD, utility=payee_a)
+    assert [r.account for r in rendered] == [bob_account, receipt_account]
+    bob_text, own_text = (pdf_text(r.pdf, tmp_path) for r in rendered)
+    assert "Сидоров Пётр" in bob_text and "Петрова" not in bob_text
+    assert "Петрова Мария Сергеевна" in own_text and "Сидоров" not in own_text
+    single = pdf_text(receipt_render(account=receipt_account, period=PERIOD,
+                                     utility=payee_a), tmp_path)
+    assert own_text == single
+    invoice = Invoice.objects.get(account=bob_account, period=PERIOD)
+    assert f"|Sum={int(invoice.amount_due * 100)}|" in decode_qr(rendered[0].pdf, tmp_path)
+
+
+def test_batch_in_the_other_tenant_finds_nothing(receipt_account, utility_b, in_schema):
+    from lk_core.receipts.services import receipts_render
+
+    with in_schema(utility_b):
+        assert receipts_render(accounts=[receipt_account], period=PERIOD,
+                               utility=utility_b) == []

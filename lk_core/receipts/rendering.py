@@ -1,0 +1,115 @@
+"""HTML to PDF for receipts: everything WeasyPrint needs that does not change between
+receipts is built once per process (fonts, stylesheets, the URL fetcher).
+
+Where the time went (cProfile, tests/bench/test_receipt_bench.py): WeasyPrint costs about
+0.4 ms per box it lays out, whatever the styling, so the template is lean (see
+templates/receipts/receipt.html: no layout tables, one block per party, fixed-layout
+tables). The rest was parsing the receipt's stylesheet again for every receipt, matching
+WeasyPrint's whole HTML5 user-agent stylesheet against every element and building a URL
+opener per document.
+
+A batch renders each receipt as its own document with everything above shared. Laying
+out many receipts as one document (page break per receipt) and cutting it into one PDF
+per receipt was measured too and was no faster: layout costs the same per box either
+way, and cutting costs a PDF serialisation per receipt with `Document.copy(pages)` (or,
+with pypdf, files five times larger carrying every page's resources)."""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from tenants.branding import HEX_COLOR
+
+STYLESHEET = Path(__file__).with_name("receipt.css")
+
+# Instead of WeasyPrint's HTML5 user-agent stylesheet (hundreds of rules matched against
+# every element): the defaults of exactly the elements the receipt templates use.
+# tests/portal/test_receipts.py checks that the templates use no other element.
+UA_CSS = """
+head, title, meta, style, script { display: none; }
+html, body, div, p, h1, h2 { display: block; }
+table { display: table; box-sizing: border-box; }
+colgroup { display: table-column-group; }
+col { display: table-column; }
+thead { display: table-header-group; }
+tbody { display: table-row-group; }
+tfoot { display: table-footer-group; }
+tr { display: table-row; }
+td, th { display: table-cell; }
+strong { font-weight: bold; }
+br::before { content: '\\A'; white-space: pre-line; }
+"""
+UA_ELEMENTS = frozenset({"html", "head", "title", "meta", "body", "div", "p", "h1", "h2",
+                         "table", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td",
+                         "th", "strong", "br", "img"})  # img: inline, the initial display
+
+
+class ReceiptFetcher(URLFetcher):
+    """Receipts embed their only image (the QR code) as a data: URI; nothing else is ever
+    fetched: no network, no file system (a stray URL in tenant data fails the render)."""
+
+    def __init__(self) -> None:
+        super().__init__(fail_on_errors=True)
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("data:"):
+            raise ValueError(f"receipts load nothing but data: URIs, not {url[:80]!r}")
+        meta, _comma, payload = url[5:].partition(",")
+        media_type, *params = meta.split(";")
+        body = base64.b64decode(payload) if "base64" in params else payload.encode()
+        return URLFetcherResponse(url, body, {"Content-Type": media_type or "text/plain"})
+
+
+class ReceiptHTML(HTML):
+    def _ua_stylesheets(self, forms=False):
+        return [_ua_stylesheet()]
+
+
+@cache
+def _ua_stylesheet() -> CSS:
+    return CSS(string=UA_CSS)
+
+
+@cache
+def fonts() -> FontConfiguration:
+    # Building a font configuration (a fontconfig scan) costs more than a page.
+    return FontConfiguration()
+
+
+@cache
+def fetcher() -> ReceiptFetcher:
+    return ReceiptFetcher()
+
+
+@cache
+def _base_stylesheet() -> CSS:
+    return CSS(filename=str(STYLESHEET), font_config=fonts(), url_fetcher=fetcher())
+
+
+def _color(value: str, default: str) -> str:
+    return value if HEX_COLOR.match(value or "") else default
+
+
+@cache
+def _branding_stylesheet(primary: str, accent: str) -> CSS:
+    primary, accent = _color(primary, "#1f5fa8"), _color(accent, "#f2a900")
+    return CSS(string=f"h1, h2 {{ color: {primary}; }}"
+                      f".theme-modern .box {{ border-color: {primary}; }}"
+                      f".theme-classic h1 {{ border-bottom-color: {accent}; }}",
+               font_config=fonts(), url_fetcher=fetcher())
+
+
+def stylesheets(utility) -> list[CSS]:
+    return [_base_stylesheet(), _branding_stylesheet(utility.primary_color,
+                                                     utility.accent_color)]
+
+
+def pdf_from_html(html: str, *, utility) -> bytes:
+    return ReceiptHTML(string=html, url_fetcher=fetcher()).write_pdf(
+        stylesheets=stylesheets(utility), font_config=fonts())
