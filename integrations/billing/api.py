@@ -19,7 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations.billing.base import import_run_dispatch
+from integrations.billing.base import import_run_enqueue
 from lk_core.billing.models import ExportRun, ImportRun, IntegrationKey
 from lk_core.billing.services import (
     export_run_create,
@@ -94,7 +94,8 @@ class PackageInput(serializers.Serializer):
 
 
 class PackagePushView(IntegrationView):
-    """POST a zip (multipart field `package`); 202 with the run id and its status URL."""
+    """POST a zip (multipart field `package`): the package is stored and its import queued;
+    202 with the run id and its status URL (queued, running, then the verdict)."""
 
     parser_classes = [MultiPartParser]
 
@@ -104,7 +105,7 @@ class PackagePushView(IntegrationView):
         run = import_run_create(source="push", package_file=form.validated_data["package"],
                                 dry_run=form.validated_data["dry_run"],
                                 started_by_label=str(request.user))
-        run = import_run_dispatch(run=run, wait_seconds=settings.BILLING_PUSH_LOCK_WAIT)
+        import_run_enqueue(run=run)
         url = request.build_absolute_uri(reverse("billing_integration:package",
                                                  args=[run.pk]))
         return Response({"id": run.pk, "status": run.status, "status_url": url},

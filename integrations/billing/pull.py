@@ -3,7 +3,6 @@ over HTTP(S) with If-None-Match, streaming to disk."""
 
 from __future__ import annotations
 
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,8 +11,8 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from lk_core.billing.interfaces import FetchedPackage, PullError
-from lk_core.billing.models import ImportRun, PullSource
-from lk_core.billing.services import billing_pull_run
+from lk_core.billing.models import ImportRun
+from lk_core.billing.services import billing_pull_sources
 from tenants.models import Utility
 
 TIMEOUT = 60
@@ -46,11 +45,7 @@ class HttpPackageFetcher:
 
 
 def billing_pull_tenant(utility: Utility, fetcher=None) -> list[ImportRun | None]:
-    """Pull every enabled source of one tenant (what the periodic task calls per tenant)."""
-    fetcher = fetcher or HttpPackageFetcher()
-    results = []
-    with schema_context(utility.schema_name), tempfile.TemporaryDirectory() as workdir:
-        for source in PullSource.objects.filter(enabled=True):
-            results.append(billing_pull_run(source=source, fetcher=fetcher,
-                                            workdir=Path(workdir)))
-    return results
+    """Pull every enabled source of one tenant now (`manage.py pull_billing`); the
+    periodic job `billing.pull` runs the same service per tenant."""
+    with schema_context(utility.schema_name):
+        return billing_pull_sources(fetcher=fetcher or HttpPackageFetcher())

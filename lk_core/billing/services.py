@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from lk_core.billing.exporting import export_package_write
@@ -58,12 +60,14 @@ def import_run_execute(*, run: ImportRun, package_path: Path | str | None = None
     """Import the run's package in one transaction and record the outcome on the run."""
     path = package_path or run.package.path
     run.started_at = timezone.now()
-    run.save(update_fields=["started_at"])
+    run.status = ImportStatus.RUNNING
+    run.save(update_fields=["started_at", "status"])
     try:
         with Package(path) as package:
             outcome = package_import(package=package, dry_run=run.dry_run,
                                      wait_seconds=wait_seconds,
-                                     progress=progress or ImportProgress())
+                                     progress=progress or ImportProgress(),
+                                     batch_key=f"import:{run.pk}")
         _run_record_outcome(run, package, outcome)
     except PackageError as exc:
         _run_finish(run, ImportStatus.REJECTED, report={
@@ -77,6 +81,17 @@ def import_run_execute(*, run: ImportRun, package_path: Path | str | None = None
             "message": _("The import failed and changed nothing: %(error)s")
             % {"error": type(exc).__name__}})
     return run
+
+
+def import_run_execute_queued(*, run_id: int, wait_seconds: float) -> str:
+    """Run a queued import (the background task's body). Safe to run twice: only the
+    caller that moves the run from queued to running imports it."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now())
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if not claimed or run is None:
+        return run.status if run else "missing"
+    return import_run_execute(run=run, wait_seconds=wait_seconds).status
 
 
 def _run_record_outcome(run: ImportRun, package: Package, outcome: Outcome) -> None:
@@ -216,10 +231,29 @@ def integration_key_authenticate(*, plain: str) -> IntegrationKey | None:
 
 # --- scheduled pull ---------------------------------------------------------------------
 
+def billing_pull_sources(*, fetcher: PackageFetcher | None = None) -> list[ImportRun | None]:
+    """Pull every enabled source of the current tenant (the periodic job's body). A tenant
+    without a pull URL costs one query; the fetcher is the configured adapter
+    (settings.BILLING_PACKAGE_FETCHER) unless one is given."""
+    sources = list(PullSource.objects.filter(enabled=True).exclude(url=""))
+    if not sources:
+        return []
+    fetcher = fetcher or import_string(settings.BILLING_PACKAGE_FETCHER)()
+    with tempfile.TemporaryDirectory() as workdir:
+        return [billing_pull_run(source=source, fetcher=fetcher, workdir=Path(workdir))
+                for source in sources]
+
+
+# A package whose import did not run to a verdict is fetched and tried again next time.
+_RETRY_PULL = (ImportStatus.REFUSED, ImportStatus.FAILED)
+
+
 def billing_pull_run(*, source: PullSource, fetcher: PackageFetcher, workdir: Path
                      ) -> ImportRun | None:
     """Fetch the tenant's package and import it, unless it is unchanged (the server says
-    304 for our ETag, or the bytes hash to the last package's checksum)."""
+    304 for our ETag, or the bytes hash to the last package's checksum). The ETag and
+    checksum are remembered only once the package was applied or rejected: a package
+    refused because another import was running, or failed, is imported on the next pull."""
     fetched = fetcher.fetch(url=source.url, etag=source.last_etag,
                             auth_header=source.auth_header, into=Path(workdir) / "pull.zip")
     source.last_checked_at = timezone.now()
@@ -234,7 +268,8 @@ def billing_pull_run(*, source: PullSource, fetcher: PackageFetcher, workdir: Pa
             run = import_run_execute(run=run)
             source.last_run = run
             fields.append("last_run")
-        source.last_checksum, source.last_etag = checksum, fetched.etag
-        fields += ["last_checksum", "last_etag"]
+        if run is None or run.status not in _RETRY_PULL:
+            source.last_checksum, source.last_etag = checksum, fetched.etag
+            fields += ["last_checksum", "last_etag"]
     source.save(update_fields=fields)
     return run

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,3 +137,16 @@ def device_sessions_end_hook(*, user, except_session_key: str | None = None, **_
     """IDENTITY_SESSION_END_HOOKS entry: password change, reset or blocking ends every
     device session too (a browser session key never names a device)."""
     device_sessions_revoke_all(user=user)
+
+
+ENDED_SESSION_KEPT = timedelta(days=30)  # ended device sessions stay visible this long
+
+
+def device_sessions_purge(*, now: datetime | None = None) -> int:
+    """Housekeeping (daily, lk_core.devices.periodic): delete device sessions that ended -
+    revoked, or their refresh token expired - more than ENDED_SESSION_KEPT ago. Their
+    tokens are worthless already; reuse detection only ever looks at live sessions."""
+    cutoff = (now or timezone.now()) - ENDED_SESSION_KEPT
+    ended = DeviceSession.objects.filter(Q(revoked_at__lt=cutoff)
+                                         | Q(refresh_expires_at__lt=cutoff))
+    return ended.delete()[0]

@@ -369,6 +369,30 @@ def resident_sessions_end(user: User, except_session_key: str | None = None) -> 
     return len(keys)
 
 
+LOGIN_SESSION_GRACE = timedelta(hours=1)  # a login in flight has its row before its session
+
+
+def sessions_clear_expired() -> dict[str, int]:
+    """Housekeeping for the current schema (daily, lk_core.identity.periodic): Django
+    never deletes expired sessions by itself, and a LoginSession outlives its session
+    when the session simply expires. Safe to run twice, and at any time."""
+    engine = import_module(settings.SESSION_ENGINE)
+    store = engine.SessionStore
+    if hasattr(store, "get_model_class"):  # database-backed (db, cached_db)
+        model = store.get_model_class()
+        expired = model.objects.filter(expire_date__lt=timezone.now()).delete()[0]
+        live = model.objects.values("session_key")
+        orphans = LoginSession.objects.exclude(session_key__in=live)
+    else:  # cache-backed: the cache expires sessions; ask it which are gone
+        store.clear_expired()
+        expired = 0
+        gone = [row.pk for row in LoginSession.objects.only("session_key").iterator()
+                if not store().exists(row.session_key)]
+        orphans = LoginSession.objects.filter(pk__in=gone)
+    forgotten = orphans.filter(created_at__lt=timezone.now() - LOGIN_SESSION_GRACE).delete()[0]
+    return {"sessions": expired, "login_sessions": forgotten}
+
+
 # --- passwords --------------------------------------------------------------------------
 
 def _password_store(user: User, new_password: str) -> None:

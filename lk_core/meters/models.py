@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lk_core.billing.models import QUANTITY, Account, Service
+from lk_core.billing.models import IMPORTED_FK, QUANTITY, Account, Service
 
 
 class Meter(models.Model):
@@ -39,7 +39,9 @@ class ReadingSource(models.TextChoices):
 
 
 class Reading(models.Model):
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="readings")
+    # The unique (meter, taken_on, source) index serves per-meter history both ways.
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="readings",
+                              **IMPORTED_FK)
     taken_on = models.DateField(_("taken on"))
     t1 = models.DecimalField(_("zone 1"), **QUANTITY)
     t2 = models.DecimalField(_("zone 2"), null=True, blank=True, **QUANTITY)
@@ -48,7 +50,7 @@ class Reading(models.Model):
     # Set when a resident submitted it in the portal or the app; such readings are never
     # overwritten by an import.
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")
+                                     null=True, blank=True, related_name="+", db_index=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=10, blank=True)  # web / api
     created_at = models.DateTimeField(auto_now_add=True)
@@ -59,7 +61,9 @@ class Reading(models.Model):
         ordering = ["meter", "-taken_on"]
         constraints = [models.UniqueConstraint(fields=["meter", "taken_on", "source"],
                                                name="reading_meter_day_source_uniq")]
-        indexes = [models.Index(fields=["meter", "-taken_on"])]
+        # Imported readings have no submitter: a partial index skips them.
+        indexes = [models.Index(fields=["submitted_by"], name="reading_submitted_by_idx",
+                                condition=models.Q(submitted_by__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.meter_id} {self.taken_on}"

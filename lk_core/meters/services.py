@@ -17,7 +17,11 @@ from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
 from lk_core.meters.models import Meter, Reading, ReadingSource
+from lk_core.meters.selectors import accounts_for_reading_reminder
 from lk_core.meters.windows import ReadingWindow, WindowState, utility_window_state
+from lk_core.notifications.models import Kind
+from lk_core.notifications.selectors import current_utility, notification_settings_get
+from lk_core.notifications.services import reading_window_notify
 
 ZONE_FIELDS = ("t1", "t2", "t3")
 JUMP_FACTOR = 3  # more than 3x the average monthly consumption asks for confirmation
@@ -221,3 +225,30 @@ def _email_receipt(*, user, account: Account, receipt: SubmissionReceipt, utilit
     subject = _("Meter readings received: %(serial)s") % {"serial": receipt.meter.serial_number}
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL,
                                             [address]))
+
+
+def reading_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """The reading-window reminders of the current utility, run hourly by the scheduler.
+
+    On the window's first day (in the utility's time zone): "readings are accepted" to
+    every account with a meter that takes readings. From `reading_reminder_days_before`
+    days before it closes until its last day: "last days" to those whose meters still
+    lack a reading. Once per window and account (the notification's dedupe key), so
+    running it every hour, or twice, sends nothing more. Consent, muted kinds and quiet
+    hours are applied by the notifications app."""
+    config, utility = notification_settings_get(), current_utility()
+    now = now or timezone.now()
+    state = utility_window_state(utility, now=now)
+    if not config.reading_reminders_enabled or not state.is_open:
+        return 0
+    window, today = state.current, timezone.localtime(now, utility.tzinfo).date()
+    if today == window.opens_on:
+        accounts = accounts_for_reading_reminder(window=window, today=today)
+        return reading_window_notify(kind=Kind.READING_WINDOW_OPENS, accounts=accounts,
+                                     closes_on=window.closes_on, now=now)
+    if (window.closes_on - today).days <= config.reading_reminder_days_before:
+        accounts = accounts_for_reading_reminder(window=window, today=today,
+                                                 missing_only=True)
+        return reading_window_notify(kind=Kind.READING_WINDOW_CLOSES, accounts=accounts,
+                                     closes_on=window.closes_on, now=now)
+    return 0

@@ -135,6 +135,13 @@ class NotificationSettings(models.Model):
     debt_reminder_day = models.PositiveSmallIntegerField(
         _("debt reminder day of month"), default=20,
         validators=[MinValueValidator(1), MaxValueValidator(28)])
+    reading_reminders_enabled = models.BooleanField(
+        _("remind residents of the reading window"), default=True,
+        help_text=_("When the window opens, and again before it closes to residents who "
+                    "have not submitted readings yet."))
+    reading_reminder_days_before = models.PositiveSmallIntegerField(
+        _("second reminder, days before the window closes"), default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)])
 
     class Meta:
         verbose_name = _("notification settings")

@@ -8,16 +8,16 @@ and `notifications_flush` (every scheduler tick) enqueues them again: delayed, n
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from lk_core.billing.models import Account, Invoice, Payment
-from lk_core.meters.models import Meter
 from lk_core.notifications.models import (
     BULK_KINDS,
     ESSENTIAL_KINDS,
@@ -35,6 +35,7 @@ from lk_core.notifications.selectors import (
     notification_settings_get,
     preferences_for,
     recipients_for_accounts,
+    resident_phones,
 )
 from lk_core.users.models import User
 
@@ -119,13 +120,16 @@ def notification_enqueue(*, kind: str, user: User | None = None,
                          now: datetime | None = None) -> list[Notification]:
     """Write the outbox rows for one event (call it inside the event's transaction).
 
-    `email`/`phone` default to the user's e-mail; consent and quiet hours are applied here.
+    `email` defaults to the user's e-mail. SMS go to the phone the user gave in the
+    portal's settings; `phone` (billing's number, say) only when they gave none. Consent
+    and quiet hours are applied here.
     `context` is JSON (strings, numbers); it fills the kind's template. A repeated
     `dedupe_key` (the same event seen twice) adds nothing."""
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
     now = now or timezone.now()
     email = email or (user.email if user else "")
+    phone = (resident_phones({user.pk}).get(user.pk) if user else "") or phone
     preference = preferences_for({user.pk}).get(user.pk) if user else None
     rows = _rows(kind=kind, user=user, account=account, email=email, phone=phone,
                  context=dict(context or {}), dedupe_key=dedupe_key, batch_key="",
@@ -172,13 +176,13 @@ def invoices_available_notify(*, invoice_ids: list[int], batch_key: str,
     return created
 
 
-def reading_window_notify(*, kind: str, closes_on: date, now: datetime | None = None) -> int:
-    """"Readings are accepted" / "last days" for every open account with a meter in
-    service. The readings feature calls it (from its periodic job) with its window."""
+def reading_window_notify(*, kind: str, accounts: list[Account], closes_on: date,
+                          now: datetime | None = None) -> int:
+    """"Readings are accepted" / "last days" to the residents of `accounts` (chosen by the
+    meters app, lk_core.meters.services.reading_reminders_send); once per window and
+    account: the window is named by its closing day."""
     if kind not in (Kind.READING_WINDOW_OPENS, Kind.READING_WINDOW_CLOSES):
         raise ValueError(f"{kind!r} is not a reading-window kind")
-    in_service = Meter.objects.filter(account=OuterRef("pk"), removed_on__isnull=True)
-    accounts = list(Account.objects.filter(Exists(in_service), status="open").order_by("pk"))
     contexts = {a.pk: {"account_number": a.number, "closes_on": f"{closes_on:%d.%m.%Y}"}
                 for a in accounts}
     return notifications_for_accounts(
@@ -224,26 +228,67 @@ def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
 def _insert_and_dispatch(rows: list[Notification], *, now: datetime) -> list[Notification]:
     if not rows:
         return []
-    keyed = [row for row in rows if row.dedupe_key]
-    seen = set(Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in keyed])
-               .values_list("dedupe_key", "channel")) if keyed else set()
-    rows = [row for row in rows if (row.dedupe_key, row.channel) not in seen]
     plain = [row for row in rows if not row.dedupe_key]
-    keyed = [row for row in rows if row.dedupe_key]
     created = Notification.objects.bulk_create(plain, batch_size=1000) if plain else []
-    if keyed:
-        # ignore_conflicts covers a concurrent run inserting the same keys meanwhile;
-        # PostgreSQL then returns no ids, so the new rows are read back by key.
-        Notification.objects.bulk_create(keyed, ignore_conflicts=True, batch_size=1000)
-        created += list(Notification.objects.filter(
-            dedupe_key__in=[row.dedupe_key for row in keyed], status=Status.PENDING,
-            attempts=0, enqueued_at__isnull=True))
+    created += _insert_keyed([row for row in rows if row.dedupe_key], now=now)
     due = [row.pk for row in created if row.next_attempt_at <= now]
-    transaction.on_commit(lambda: notifications_dispatch(notification_ids=due))
+    _dispatch_on_commit(due)
+    return created
+
+
+_KEYED_INSERT = """
+    INSERT INTO {table} (kind, channel, user_id, account_id, recipient, context, dedupe_key,
+                         batch_key, status, attempts, next_attempt_at, provider_message_id,
+                         last_error, created_at)
+    SELECT s.kind, s.channel, s.user_id, s.account_id, s.recipient, s.context::jsonb,
+           s.dedupe_key, s.batch_key, %s, 0, s.next_attempt_at, '', '', %s
+    FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[],
+                %s::text[], %s::text[], %s::timestamptz[])
+         AS s(kind, channel, user_id, account_id, recipient, context, dedupe_key, batch_key,
+              next_attempt_at)
+    ON CONFLICT (dedupe_key, channel) DO NOTHING
+    RETURNING id, dedupe_key, channel"""
+
+
+def _insert_keyed(rows: list[Notification], *, now: datetime) -> list[Notification]:
+    """Rows with a dedupe key, in one statement of arrays (a whole import's batch is one
+    round trip, not 10,000 bound rows): a key already there - the same event seen again,
+    or a concurrent run - is skipped by the unique constraint. Returns the rows inserted,
+    with their ids."""
+    if not rows:
+        return []
+    columns = [[row.kind for row in rows], [row.channel for row in rows],
+               [row.user_id for row in rows], [row.account_id for row in rows],
+               [row.recipient for row in rows], [json.dumps(row.context) for row in rows],
+               [row.dedupe_key for row in rows], [row.batch_key for row in rows],
+               [row.next_attempt_at for row in rows]]
+    with connection.cursor() as cursor:
+        cursor.execute(_KEYED_INSERT.format(table=Notification._meta.db_table),
+                       [Status.PENDING.value, now, *columns])
+        inserted = {(key, channel): pk for pk, key, channel in cursor.fetchall()}
+    created = []
+    for row in rows:
+        pk = inserted.pop((row.dedupe_key, row.channel), None)
+        if pk is not None:  # pop: a key twice in one batch is one row
+            row.pk, row.created_at, row._state.adding = pk, now, False
+            created.append(row)
     return created
 
 
 # --- handing rows to the task engine ----------------------------------------------------------
+
+def _dispatch_on_commit(notification_ids: list[int]) -> None:
+    """After commit, in the schema the rows were written in: a transaction that outlives a
+    `schema_context` (or a callback run after the task that wrote them) must not enqueue
+    one utility's ids in another utility's schema, or in `public`."""
+    schema = connection.schema_name
+
+    def dispatch() -> None:
+        with schema_context(schema):
+            notifications_dispatch(notification_ids=notification_ids)
+
+    transaction.on_commit(dispatch)
+
 
 def notifications_dispatch(*, notification_ids: list[int]) -> int:
     """Enqueue delivery tasks in chunks (called after commit). A broker that is down
@@ -293,7 +338,7 @@ def notifications_retry(*, notification_ids: list[int]) -> int:
                .values_list("pk", flat=True))
     Notification.objects.filter(pk__in=ids).update(
         status=Status.PENDING, attempts=0, next_attempt_at=now, enqueued_at=None)
-    transaction.on_commit(lambda: notifications_dispatch(notification_ids=ids))
+    _dispatch_on_commit(ids)
     return len(ids)
 
 

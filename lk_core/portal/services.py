@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lk_core.identity.models import Resident
+from lk_core.billing.services import contact_change_record
+from lk_core.identity.models import Resident, ResidentAccount
 from lk_core.notifications.models import Kind
 from lk_core.notifications.services import preference_update
 from lk_core.portal.models import ResidentPreferences
@@ -48,6 +49,7 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        before = _contact_state(user)
         preferences, _created = ResidentPreferences.objects.update_or_create(
             user=user, defaults={"contact_phone": phone, "paperless_receipt": paperless_receipt,
                                  "language": language,
@@ -58,4 +60,28 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
         # the resident chose here.
         Resident.objects.filter(user=user).update(email_notices=email_enabled,
                                                   sms_notices=sms_enabled)
+        after = (phone, paperless_receipt, email_enabled, sms_enabled)
+        if after != before:
+            _contact_change_queue(user, after)
     return preferences
+
+
+def _contact_state(user) -> tuple | None:
+    """What the billing system knows of the resident's contacts, as last saved here."""
+    preferences = ResidentPreferences.objects.filter(user=user).first()
+    resident = Resident.objects.filter(user=user).first()
+    if preferences is None or resident is None:
+        return None
+    return (preferences.contact_phone, preferences.paperless_receipt,
+            resident.email_notices, resident.sms_notices)
+
+
+def _contact_change_queue(user, state: tuple) -> None:
+    """One row per linked account for the lk-export/1 contacts.csv, in this transaction."""
+    phone, paperless, consent_email, consent_sms = state
+    numbers = ResidentAccount.objects.filter(resident__user=user).values_list(
+        "account__number", flat=True)
+    for number in numbers:
+        contact_change_record(account_number=number, email=user.email or "", phone=phone,
+                              paperless=paperless, consent_email=consent_email,
+                              consent_sms=consent_sms)

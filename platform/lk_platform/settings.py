@@ -63,7 +63,11 @@ IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY") or SECRET_KEY
 # Billing export windows end this many seconds before "now" (see docs/exchange-format.md).
 BILLING_EXPORT_SETTLE_SECONDS = int(env("BILLING_EXPORT_SETTLE_SECONDS", "5") or 0)
 BILLING_UPLOAD_MAX_BYTES = int(env("BILLING_UPLOAD_MAX_BYTES", str(512 * 1024 * 1024)) or 0)
-BILLING_PUSH_LOCK_WAIT = float(env("BILLING_PUSH_LOCK_WAIT", "0") or 0)  # 0: refuse at once
+# Seconds a pushed (queued) import waits for another import of the tenant; 0: refused.
+BILLING_PUSH_LOCK_WAIT = float(env("BILLING_PUSH_LOCK_WAIT", "0") or 0)
+# The adapter the scheduled pull fetches packages with (lk_core knows only the protocol).
+BILLING_PACKAGE_FETCHER = env("BILLING_PACKAGE_FETCHER",
+                              "integrations.billing.pull.HttpPackageFetcher")
 
 PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", "localhost")
 PLATFORM_NAME = env("PLATFORM_NAME", "ЛК ЖКХ")

@@ -62,8 +62,23 @@ def _import_subprocess(utility, package: Path) -> dict:
             "changes": run.report["changes"], "timings": run.report["timings"]}
 
 
-def _plain_copy(package: Path) -> float:
-    """COPY every CSV file as it is into bare tables (text columns, no keys, no indexes)."""
+# The column types of the typed floor: what each CSV value is stored as in the model.
+# A period ("2026-10") is not a PostgreSQL date literal, so it stays text there.
+FLOOR_TYPES = {"decimal": "numeric", "int": "integer", "date": "date"}
+
+
+def _floor_type(name: str, column: str, typed: bool) -> str:
+    from lk_core.billing.importing.spec import FILES_BY_NAME
+
+    if not typed:
+        return "text"
+    kind = {c.name: c.kind for c in FILES_BY_NAME[name].columns}[column]
+    return FLOOR_TYPES.get(kind, "text")
+
+
+def _plain_copy(package: Path, *, typed: bool) -> float:
+    """COPY every CSV file as it is into bare tables, no keys, no indexes: text columns,
+    or (typed) the column types the values have in the model."""
     with connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA IF EXISTS bench_floor CASCADE; CREATE SCHEMA bench_floor")
         started = time.monotonic()
@@ -71,7 +86,8 @@ def _plain_copy(package: Path) -> float:
             with (package / name).open("rb") as stream:
                 header = stream.readline().decode().strip().split(",")
                 table = f"bench_floor.{name.removesuffix('.csv')}"
-                cursor.execute(f"CREATE TABLE {table} ({', '.join(f'{c} text' for c in header)})")
+                columns = ", ".join(f"{c} {_floor_type(name, c, typed)}" for c in header)
+                cursor.execute(f"CREATE TABLE {table} ({columns})")
                 with cursor.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv)") as copy:
                     while chunk := stream.read(1 << 20):
                         copy.write(chunk)
@@ -117,7 +133,8 @@ def _django_import_export(package: Path, rows: int) -> float:
         for _n, row in zip(range(rows), reader, strict=False):
             writer.writerow(row)
     dataset = tablib.Dataset().load(out.getvalue(), format="csv")
-    ChargeLine.objects.all().delete()
+    with connection.cursor() as cursor:  # not timed; Django's delete() would load every row
+        cursor.execute("TRUNCATE billing_chargeline")
     started = time.monotonic()
     result = ChargeLineResource().import_data(dataset, raise_errors=True)
     seconds = time.monotonic() - started
@@ -154,37 +171,45 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
     small = package_generate(tmp_path / "small", accounts=max(ACCOUNTS // 4, 50),
                              months=MONTHS, seed=2)
     rows_big, rows_small = _data_rows(big), _data_rows(small)
+    load_before = os.getloadavg()[0]
     with django_db_blocker.unblock():
         first = _import_subprocess(big_tenant, big)
         again = _import_subprocess(big_tenant, big)
         assert first["changes"] >= rows_big and again["changes"] == 0
         small_run = _import_subprocess(small_tenant, small)
-        copy_seconds = _plain_copy(big)
+        copy_seconds = _plain_copy(big, typed=False)
+        typed_seconds = _plain_copy(big, typed=True)
         with schema_context(big_tenant.schema_name):
             die_seconds = _django_import_export(big, DIE_ROWS)
         connection.close()
 
     project_rate = rows_big / first["seconds"]
     copy_rate = rows_big / copy_seconds
+    typed_rate = rows_big / typed_seconds
     die_rate = DIE_ROWS / die_seconds
     reimport_rate = rows_big / again["seconds"]
     results = {
-        "copy_ratio": project_rate / copy_rate, "die_ratio": project_rate / die_rate,
+        "copy_ratio": project_rate / copy_rate, "typed_ratio": project_rate / typed_rate,
+        "die_ratio": project_rate / die_rate,
         "peak_big": first["max_rss_mb"], "peak_small": small_run["max_rss_mb"],
         "reimport_vs_first": again["seconds"] / first["seconds"]}
+    load_after = os.getloadavg()[0]
     lines = [
         f"Measured by `make bench` (tests/bench/test_import_bench.py) with "
         f"LK_BENCH_ACCOUNTS={ACCOUNTS}, LK_BENCH_MONTHS={MONTHS}, "
         f"LK_BENCH_DIE_ROWS={DIE_ROWS}, on {time.strftime('%Y-%m-%d')}, "
-        f"{os.cpu_count()} cores shared with other work. "
+        f"{os.cpu_count()} cores shared with other work (1-minute load average "
+        f"{load_before:.1f} before the run, {load_after:.1f} after). "
         f"The package: {rows_big:,} data rows ({ACCOUNTS:,} accounts x {MONTHS} months, "
         f"8 charge lines per invoice).",
         "",
         "| measure | value | target |",
         "| --- | --- | --- |",
-        f"| project import vs plain COPY of the same rows (row rate) | "
-        f"**{results['copy_ratio']:.2f}x** ({project_rate:,.0f} vs {copy_rate:,.0f} rows/s) "
-        f"| >= 0.3x (aim 0.5x) |",
+        f"| project import vs plain COPY of the same rows into bare text tables (row rate) "
+        f"| **{results['copy_ratio']:.2f}x** ({project_rate:,.0f} vs {copy_rate:,.0f} "
+        f"rows/s) | >= 0.3x (aim 0.5x) |",
+        f"| project import vs plain COPY of the same rows into bare typed tables (row rate) "
+        f"| **{results['typed_ratio']:.2f}x** (vs {typed_rate:,.0f} rows/s) | (see below) |",
         f"| project import vs django-import-export bulk (charges, {DIE_ROWS:,} rows) | "
         f"**{results['die_ratio']:.0f}x** ({die_rate:,.0f} rows/s) | >= 50x |",
         f"| peak RSS of the import process, {rows_big:,} rows | "
@@ -198,16 +223,29 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         f"{again['timings']}.",
         "",
         "Import time is the ImportRun's own duration (lock, COPY into staging, checks, "
-        "apply, commit), without process start-up; plain COPY streams the same files into "
-        "text tables with no keys; django-import-export runs in bulk mode with diffs off.",
+        "apply, commit), without process start-up. Both floors stream the same files with "
+        "COPY into tables without keys or indexes: the text floor into text columns (the "
+        "issue's \"plain COPY\"), the typed floor into the column types the model stores "
+        "(numeric, integer, date; periods stay text, \"2026-10\" is not a date literal). "
+        "django-import-export runs in bulk mode with diffs off.",
         "",
-        "Where the time goes, against the COPY floor: `stage` is the COPY itself; `check` "
-        "builds typed staging tables and runs every check of the whole package in SQL; "
-        "`apply` writes into tables with their unique and foreign-key indexes; `commit` is "
-        "PostgreSQL checking Django's deferred foreign keys row by row (RI triggers). The "
-        "0.3x target is not met on a first import: the gap is index maintenance and the "
-        "per-row FK checks, which the importer cannot switch off without superuser rights. "
-        "A re-import writes nothing and needs no FK checks.",
+        "The target is stated against the text floor, and that is the ratio the first row "
+        "reports. The typed floor is shown beside it because it is the cheapest way to get "
+        "the same rows into the database as data rather than strings: the text floor parses "
+        "no number and no date. Neither floor validates, resolves a reference or "
+        "maintains an index; the import does all three.",
+        "",
+        "Where the time goes: `stage` is the COPY into temporary text tables (the text "
+        "floor's work, plus the passport hash of accounts.csv in Python); `check` builds "
+        "the typed staging tables (plain casts; the careful per-value tests only when a "
+        "cast fails) and runs every check of the whole package in SQL; `apply` updates the "
+        "rows that differ and inserts the new ones in key order into tables with their "
+        "unique indexes; `commit` is left with no per-row foreign-key checks on the bulk "
+        "tables (docs/adr/0005-import-foreign-keys.md). A re-import writes nothing but "
+        "still stages, types and checks every row, and its UPDATE and INSERT each join the "
+        "package with the full tables where a first import's INSERT meets empty ones, so "
+        "the two take about as long; on this shared machine the load moves either by more "
+        "than their difference.",
     ]
     _performance_section(lines)
     print("\n".join(lines))

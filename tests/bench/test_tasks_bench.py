@@ -15,7 +15,6 @@ import platform
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -24,10 +23,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from lk_core.billing.models import Account, Invoice
+from lk_core.identity.models import Resident, ResidentAccount
 from lk_core.notifications import services
 from lk_core.notifications.models import Notification, NotificationPreference, Status
+from lk_core.notifications.selectors import recipients_for_accounts
 from lk_core.users.models import User, UserKind
 from tenants.models import Utility
+from tests.bench.report import write_section
 from tests.tasks.conftest import (  # noqa: F401 - worker_pool is a fixture
     REDIS_URL,
     running_worker,
@@ -37,8 +39,6 @@ from tests.tasks.conftest import (  # noqa: F401 - worker_pool is a fixture
 )
 
 N = int(os.environ.get("LK_BENCH_NOTIFICATIONS", "10000"))
-ROOT = Path(__file__).resolve().parents[2]
-PERF = ROOT / "docs" / "performance.md"
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 BATCH = "bench-import"
 LOAD = f"{os.getloadavg()[0]:.1f}"
@@ -49,9 +49,17 @@ def _seed(n: int) -> list[int]:
     accounts = Account.objects.bulk_create(
         [Account(number=f"BENCH-{i:06d}", address=f"Bench street {i}") for i in range(n)],
         batch_size=2000)
-    User.objects.bulk_create(
+    users = User.objects.bulk_create(
         [User(username=a.number, email=f"{a.number.lower()}@bench.test", password="!",
               kind=UserKind.RESIDENT) for a in accounts], batch_size=2000)
+    # What registration leaves behind: the resident and the account link (the outbox's
+    # recipients_for_accounts finds an account's resident through it).
+    residents = Resident.objects.bulk_create(
+        [Resident(user=u, current_account=a, registered_via="amount")
+         for u, a in zip(users, accounts, strict=True)], batch_size=2000)
+    ResidentAccount.objects.bulk_create(
+        [ResidentAccount(resident=r, account=a, method="amount")
+         for r, a in zip(residents, accounts, strict=True)], batch_size=2000)
     zero = Decimal("0.00")
     invoices = Invoice.objects.bulk_create(
         [Invoice(account=a, period=date(2026, 10, 1), opening_balance=zero,
@@ -107,8 +115,6 @@ def _reset() -> None:
 def _write_section(results: dict[str, dict], n: int) -> None:
     base = results["in-process"]["total"]
     lines = [
-        "## Background work",
-        "",
         f"`tests/bench/test_tasks_bench.py`, {timezone.now():%Y-%m-%d}, "
         f"{os.cpu_count()} CPU cores shared with other work, Python "
         f"{platform.python_version()}, PostgreSQL and Redis on localhost. "
@@ -140,19 +146,7 @@ def _write_section(results: dict[str, dict], n: int) -> None:
               "per engine, against WeasyPrint rendering the same HTML directly) has its own "
               "section below, written by tests/bench/test_receipt_run_bench.py.",
               ""]
-    section = "\n".join(lines)
-    text = PERF.read_text(encoding="utf-8") if PERF.exists() else "# Performance\n"
-    start = text.find("## Background work")
-    if start == -1:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        # Up to the next section, or the next benchmark's marked section.
-        ends = [i for i in (text.find("\n## ", start + 1), text.find("\n<!-- bench:", start))
-                if i != -1]
-        end = min(ends) if ends else -1
-        text = text[:start] + section + ("" if end == -1 else text[end:])
-    PERF.parent.mkdir(exist_ok=True)
-    PERF.write_text(text.rstrip() + "\n", encoding="utf-8")
+    write_section("background-work", "Background work", "\n".join(lines))
 
 
 @pytest.mark.bench
@@ -163,6 +157,8 @@ def test_seed_builds_residents_with_invoices(in_tenant_a):
     ids = _seed(25)
     assert len(ids) == 25
     assert User.objects.filter(username__startswith="BENCH-", kind=UserKind.RESIDENT).count() == 25
+    accounts = list(Account.objects.filter(number__startswith="BENCH-"))
+    assert all(r.user for r in recipients_for_accounts(accounts))  # the outbox finds them
 
 
 @pytest.mark.bench

@@ -98,3 +98,32 @@ def test_other_tenant_rows_do_not_leak(in_tenant_a, utility_b, in_schema, tmp_pa
     with in_schema(utility_b):
         run = export_run_create(out=tmp_path / "b.zip", tenant_slug="beta")
         assert run.counts == {"readings.csv": 0, "payments.csv": 0, "contacts.csv": 0}
+
+
+def test_resident_contact_changes_from_the_settings_page_go_out_once(
+        in_tenant_a, tmp_path, utility_b, in_schema):
+    from lk_core.billing.models import ContactChange
+    from lk_core.portal.services import preferences_update
+    from tests.portal import data
+
+    alice, alice_account = data.resident("700101")
+    data.resident("700102")  # bob changes nothing: nothing of his goes out
+    choices = {"contact_phone": "8 912 345-67-89", "paperless_receipt": True,
+               "language": "ru", "email_reading_receipt": False, "email_enabled": True,
+               "sms_enabled": False, "muted_kinds": []}
+    preferences_update(user=alice, **choices)
+    preferences_update(user=alice, **{**choices, "language": "en"})  # no contact change
+
+    export_run_create(out=tmp_path / "1.zip", tenant_slug="alpha")
+    _manifest, files = _read(tmp_path / "1.zip")
+    assert [(r["account_number"], r["email"], r["phone"], r["paperless"],
+             r["consent_email"], r["consent_sms"]) for r in files["contacts.csv"]] == [
+        (alice_account.number, "700101@example.org", "+79123456789", "true", "true",
+         "false")]
+
+    preferences_update(user=alice, **{**choices, "sms_enabled": True})
+    export_run_create(out=tmp_path / "2.zip", tenant_slug="alpha")
+    _manifest, files = _read(tmp_path / "2.zip")
+    assert [r["consent_sms"] for r in files["contacts.csv"]] == ["true"]
+    with in_schema(utility_b):
+        assert not ContactChange.objects.exists()

@@ -161,3 +161,19 @@ def test_problem_messages_are_translated(in_tenant_a, enskvoda_copy):
     assert en.report["problems"]["first"][0]["message"] == \
         "Account 999999999 is neither in the package nor in the portal."
     assert ru.report["message"] == "Пакет отклонён; ничего не изменено."
+
+
+def test_malformed_values_found_when_the_plain_casts_fail(in_tenant_a, enskvoda_copy):
+    """A value no cast accepts sends the file down the careful path, which still reports
+    every problem of the file, not just the first that broke the cast."""
+    set_field(enskvoda_copy / "charges.csv", 5, "amount", "12,3,4")
+    set_field(enskvoda_copy / "charges.csv", 9, "tariff", "1.23456")  # casts; too precise
+    set_field(enskvoda_copy / "charges.csv", 11, "period", "0000-01")  # no such month
+    set_field(enskvoda_copy / "invoices.csv", 7, "period", "2026-1")
+    run = billing_package_import(package_path=enskvoda_copy, source="test")
+    assert run.status == ImportStatus.REJECTED
+    places = _problem_places(run)
+    assert {("number", "charges.csv", 5, "amount"), ("number", "charges.csv", 9, "tariff"),
+            ("period", "charges.csv", 11, "period"),
+            ("period", "invoices.csv", 7, "period")} <= places
+    assert Invoice.objects.count() == 0

@@ -112,3 +112,34 @@ def test_failure_during_apply_leaves_nothing(in_tenant_a, monkeypatch):
 def test_passport_hash_refuses_malformed(bad):
     with pytest.raises(ValueError):
         passport_hash(bad)
+
+
+def test_resident_reading_saved_during_the_import_is_kept(in_tenant_a, monkeypatch):
+    """Residents do not take the import lock: a reading they save between the importer's
+    check for existing rows and its INSERT must neither fail the import nor be replaced."""
+    billing_package_import(package_path=ENSKVODA, source="test")
+    alice = _resident()
+    theirs = Reading.objects.get(meter__meter_id="M00000001", taken_on="2025-11-20",
+                                 source=ReadingSource.RESIDENT)
+    key = (theirs.meter_id, theirs.taken_on)
+    Reading.objects.filter(meter__meter_id="M00000001").delete()  # the package re-creates
+    real_update_sql = apply._update_sql
+
+    def update_then_resident_saves(target):
+        sql = real_update_sql(target)
+        if target.table == "meters_reading":
+            # Runs right after the UPDATE, before the INSERT, as a concurrent save would.
+            sql += (f"; INSERT INTO meters_reading (meter_id, taken_on, source, t1, "
+                    f"submitted_by_id, submitted_at, channel, created_at) VALUES "
+                    f"({key[0]}, '{key[1]}', 'resident', 451, {alice.pk}, now(), 'web', "
+                    f"now())")
+        return sql
+
+    monkeypatch.setattr(apply, "_update_sql", update_then_resident_saves)
+    run = billing_package_import(package_path=ENSKVODA, source="test")
+
+    assert run.status == ImportStatus.SUCCEEDED, run.report
+    kept = Reading.objects.get(meter_id=key[0], taken_on=key[1],
+                               source=ReadingSource.RESIDENT)
+    assert kept.t1 == Decimal("451") and kept.submitted_by == alice
+    assert Reading.objects.filter(meter__meter_id="M00000001").count() > 1

@@ -34,26 +34,116 @@ def enskvoda_zip(tmp_path):
     return zip_dir(ENSKVODA, tmp_path / "enskvoda.zip")
 
 
+@pytest.fixture
+def worker(django_capture_on_commit_callbacks):
+    """Pushes inside `with worker() as queued:` leave their tasks in `queued` (the test's
+    transaction never commits); calling them is what the worker would do after commit."""
+    return lambda: django_capture_on_commit_callbacks(execute=False)
+
+
 def _push(client, key, path, **extra):
-    with open(path, "rb") as package:
+    """Push a package and let the in-process engine run the queued import (after commit)."""
+    with open(path, "rb") as package, _run_on_commit():
         return client.post(PACKAGES, {"package": package, **extra},
                            HTTP_AUTHORIZATION=f"Bearer {key}")
 
 
-def test_push_answers_202_with_status_url(client_a, key_a, utility_a, in_schema,
-                                          enskvoda_zip):
-    response = _push(client_a, key_a, enskvoda_zip)
+def _run_on_commit():
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def _status(client, key, run_id) -> dict:
+    response = client.get(f"{PACKAGES}{run_id}/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_push_stores_the_package_and_queues_its_import(client_a, key_a, utility_a,
+                                                       in_schema, enskvoda_zip, worker):
+    with worker() as queued, open(enskvoda_zip, "rb") as package:
+        response = client_a.post(PACKAGES, {"package": package},
+                                 HTTP_AUTHORIZATION=f"Bearer {key_a}")
     assert response.status_code == 202, response.content
     body = response.json()
+    assert body["status"] == ImportStatus.QUEUED
     assert body["status_url"].endswith(f"{PACKAGES}{body['id']}/")
+    assert response["Location"] == body["status_url"]
+    assert len(queued) == 1
+    # Nothing is imported in the request: the package waits, stored with its run.
     status = client_a.get(urlsplit(body["status_url"]).path,
-                          HTTP_AUTHORIZATION=f"Bearer {key_a}")
-    assert status.status_code == 200
-    assert status.json()["status"] == ImportStatus.SUCCEEDED
-    assert status.json()["counts"]["accounts.csv"]["created"] == 60
+                          HTTP_AUTHORIZATION=f"Bearer {key_a}").json()
+    assert (status["status"], status["counts"]) == (ImportStatus.QUEUED, {})
+    with in_schema(utility_a):
+        run = ImportRun.objects.get(pk=body["id"])
+        assert run.source == "push" and run.package.storage.exists(run.package.name)
+        assert table_counts()["Account"] == 0
+    queued[0]()  # the worker
+    status = _status(client_a, key_a, body["id"])
+    assert status["status"] == ImportStatus.SUCCEEDED
+    assert status["counts"]["accounts.csv"]["created"] == 60
+    assert status["report"]["changes"] > 0
     with in_schema(utility_a):
         assert table_counts()["Account"] == 60
-        assert ImportRun.objects.get(pk=body["id"]).source == "push"
+
+
+def test_status_is_running_while_the_task_imports(client_a, key_a, utility_a, in_schema,
+                                                  enskvoda_zip, worker, monkeypatch):
+    from lk_core.billing import services
+
+    seen, real_import = [], services.package_import
+
+    def watching_import(**kwargs):
+        seen.append(ImportRun.objects.get().status)
+        return real_import(**kwargs)
+
+    monkeypatch.setattr(services, "package_import", watching_import)
+    with worker() as queued, open(enskvoda_zip, "rb") as package:
+        run_id = client_a.post(PACKAGES, {"package": package},
+                               HTTP_AUTHORIZATION=f"Bearer {key_a}").json()["id"]
+    queued[0]()
+    assert seen == [ImportStatus.RUNNING]
+    assert _status(client_a, key_a, run_id)["status"] == ImportStatus.SUCCEEDED
+
+
+def test_queued_import_runs_once_however_often_the_task_is_delivered(
+        client_a, key_a, utility_a, in_schema, enskvoda_zip, worker):
+    from lk_core.billing.services import import_run_execute_queued
+
+    with worker() as queued, open(enskvoda_zip, "rb") as package:
+        run_id = client_a.post(PACKAGES, {"package": package},
+                               HTTP_AUTHORIZATION=f"Bearer {key_a}").json()["id"]
+    queued[0]()
+    with in_schema(utility_a):
+        finished = ImportRun.objects.get(pk=run_id).finished_at
+        assert import_run_execute_queued(run_id=run_id, wait_seconds=0) == \
+            ImportStatus.SUCCEEDED
+        assert ImportRun.objects.get(pk=run_id).finished_at == finished
+        assert import_run_execute_queued(run_id=run_id + 1000, wait_seconds=0) == "missing"
+
+
+def test_failed_import_reported_at_status_url(client_a, key_a, utility_a, enskvoda_zip,
+                                              monkeypatch):
+    from lk_core.billing import services
+
+    def broken_import(**kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(services, "package_import", broken_import)
+    run_id = _push(client_a, key_a, enskvoda_zip).json()["id"]
+    status = _status(client_a, key_a, run_id)
+    assert status["status"] == ImportStatus.FAILED
+    assert "RuntimeError" in status["report"]["message"]
+
+
+def test_status_of_another_tenants_run_is_not_found(client_a, key_a, client_b, utility_b,
+                                                    in_schema, enskvoda_zip):
+    run_id = _push(client_a, key_a, enskvoda_zip).json()["id"]
+    with in_schema(utility_b):
+        key_b = integration_key_rotate()[1]
+    assert client_b.get(f"{PACKAGES}{run_id}/", HTTP_AUTHORIZATION=f"Bearer {key_b}"
+                        ).status_code == 404
 
 
 def test_tenant_a_key_is_refused_on_tenant_b(client_b, key_a, utility_b, in_schema,
@@ -174,6 +264,7 @@ def test_push_over_real_http(committed_tenant, django_db_blocker, live_server_ur
     response = conn.getresponse()
     answer = json.loads(response.read())
     assert response.status == 202, answer
+    assert answer["status"] == ImportStatus.QUEUED
     conn.request("GET", urlsplit(answer["status_url"]).path,
                  headers={"Host": host, "Authorization": f"Bearer {key}"})
     status = json.loads(conn.getresponse().read())

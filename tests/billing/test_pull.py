@@ -1,19 +1,27 @@
 """The scheduled pull against a real HTTP server on 127.0.0.1: imports a new package,
-skips an unchanged one by ETag or by checksum, reports server failures as typed errors."""
+skips an unchanged one by ETag or by checksum, reports server failures as typed errors,
+and runs from the scheduler's fan-out for the tenants that have a pull URL."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
 
 from integrations.billing.pull import billing_pull_tenant
 from lk_core.billing.interfaces import PullError
 from lk_core.billing.models import ImportRun, ImportStatus, PullSource
+from lk_platform.scheduler import registered_jobs, scheduler_tick
 from tests.billing.conftest import ENSKVODA, TEPLOSET, table_counts, zip_dir
+from tests.tasks.conftest import tasks_setting
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 class PackageServer:
@@ -107,3 +115,65 @@ def test_pull_command_skips_disabled_sources(in_tenant_a, server, tmp_path, caps
     call_command("pull_billing", "alpha")
     assert server.requests == []
     assert not ImportRun.objects.exists()
+
+
+def test_scheduler_fan_out_pulls_only_tenants_with_a_pull_url(
+        utility_a, utility_b, in_schema, server, tmp_path,
+        django_capture_on_commit_callbacks):
+    from tenants.models import Utility
+
+    connection.set_schema_to_public()
+    # Only alpha and beta take part (utilities other modules committed are suspended
+    # inside this test's transaction).
+    Utility.objects.exclude(schema_name__in=["public", "u_alpha", "u_beta"]).update(
+        state="suspended")
+    job = next(job for job in registered_jobs() if job.name == "billing.pull")
+    server.body = zip_dir(ENSKVODA, tmp_path / "p.zip").read_bytes()
+    with in_schema(utility_a):
+        PullSource.objects.create(url=server.url)
+    with in_schema(utility_b):
+        PullSource.objects.create(url=server.url, enabled=False)
+
+    def tick(now):
+        with override_settings(TASKS=tasks_setting("immediate", "")), \
+                django_capture_on_commit_callbacks(execute=True):
+            return scheduler_tick(now=now, jobs=[job])
+
+    assert sorted(tick(T0)) == [("billing.pull", "u_alpha"), ("billing.pull", "u_beta")]
+    assert len(server.requests) == 1  # beta has no enabled pull URL: never fetched
+    with in_schema(utility_a):
+        (run,) = ImportRun.objects.all()
+        assert (run.source, run.status) == ("pull", ImportStatus.SUCCEEDED)
+        assert table_counts()["Account"] == 60
+    with in_schema(utility_b):
+        assert not ImportRun.objects.exists()
+
+    assert tick(T0 + timedelta(minutes=10)) == []  # not due yet
+    assert len(tick(T0 + timedelta(minutes=30))) == 2
+    assert server.requests[-1]["If-None-Match"]  # asked with the ETag, got 304
+    with in_schema(utility_a):
+        assert ImportRun.objects.count() == 1
+
+
+def test_package_refused_by_a_running_import_is_pulled_again(in_tenant_a, server, tmp_path,
+                                                             monkeypatch):
+    from lk_core.billing import services
+    from lk_core.billing.importing.lock import ImportBusy
+
+    server.body = zip_dir(ENSKVODA, tmp_path / "p.zip").read_bytes()
+    source = PullSource.objects.create(url=server.url)
+    real_import = services.package_import
+
+    def busy(**kwargs):
+        raise ImportBusy
+
+    monkeypatch.setattr(services, "package_import", busy)
+    (run,) = billing_pull_tenant(in_tenant_a)
+    assert run.status == ImportStatus.REFUSED
+    source.refresh_from_db()
+    assert (source.last_etag, source.last_checksum) == ("", "")
+    monkeypatch.setattr(services, "package_import", real_import)
+    (run,) = billing_pull_tenant(in_tenant_a)
+    assert run.status == ImportStatus.SUCCEEDED
+    assert "If-None-Match" not in server.requests[-1]
+    assert table_counts()["Account"] == 60

@@ -13,7 +13,8 @@ SETTINGS = {"sms_enabled": "on", "sms_provider": "smsru", "sms_login": "alpha-ap
             "sms_secret": "very-secret-sms-key", "sms_sender": "AlphaWater",
             "quiet_hours_start": "21:00", "quiet_hours_end": "09:00",
             "debt_reminders_enabled": "on", "debt_threshold": "1500.00",
-            "debt_reminder_day": "15"}
+            "debt_reminder_day": "15", "reading_reminders_enabled": "on",
+            "reading_reminder_days_before": "2"}
 
 
 def settings_url(utility):
@@ -68,3 +69,20 @@ def test_roles_on_notification_configuration(utility_a, staff_of):
         assert client.get("/staff/notifications/messagetemplate/add/").status_code == 403
     with schema_context(utility_a.schema_name):
         assert not NotificationSettings.objects.get().debt_reminders_enabled
+
+
+def test_reading_reminder_settings_are_validated_and_saved(utility_a, utility_b, staff_of):
+    client = staff_of(utility_a, "admin")
+    url = settings_url(utility_a)
+    response = client.post(url, {**SETTINGS, "reading_reminder_days_before": "0"})
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    with schema_context(utility_a.schema_name):
+        assert NotificationSettings.objects.get().reading_reminder_days_before == 2
+    assert client.post(url, {**SETTINGS, "reading_reminders_enabled": "",
+                             "reading_reminder_days_before": "4"}).status_code == 302
+    with schema_context(utility_a.schema_name):
+        row = NotificationSettings.objects.get()
+        assert not row.reading_reminders_enabled and row.reading_reminder_days_before == 4
+    with schema_context(utility_b.schema_name):  # the other utility keeps the defaults
+        row = NotificationSettings.objects.first() or NotificationSettings()
+        assert row.reading_reminders_enabled and row.reading_reminder_days_before == 2

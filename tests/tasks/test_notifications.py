@@ -427,29 +427,27 @@ def test_two_periods_of_one_account_in_one_import_get_their_own_amounts(
     assert "10.2026" in bodies[1] and "22.00" in bodies[1]
 
 
-def test_reading_window_reminders_go_to_accounts_with_meters_in_service(
+def test_reading_window_notice_once_per_window_and_account(
         in_tenant_a, django_capture_on_commit_callbacks):
+    """Which accounts is the meters app's choice (tests/tasks/test_reading_reminders.py);
+    here: one notice per account and window, to that account's resident only."""
     from datetime import date
 
-    from lk_core.billing.models import Service
-    from lk_core.meters.models import Meter
-
-    water = Service.objects.create(code="CW", name="Cold water")
-    metered, _u = resident("M-1")
-    removed, _v = resident("M-2")  # the other resident's meter was removed
-    resident("M-3")  # no meter at all
-    Meter.objects.create(meter_id="m1", account=metered, service=water, serial_number="1")
-    Meter.objects.create(meter_id="m2", account=removed, service=water, serial_number="2",
-                         removed_on=date(2026, 1, 1))
+    mine, _u = resident("M-1")
+    theirs, _v = resident("M-2")  # another resident, not in this call
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES,
+        assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES, accounts=[mine],
                                               closes_on=date(2026, 11, 25)) == 1
         assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES,
-                                              closes_on=date(2026, 11, 25)) == 0
-    [message] = mail.outbox
-    assert message.to == ["M-1@mail.test"] and "25.11.2026" in message.body
+                                              accounts=[mine, theirs],
+                                              closes_on=date(2026, 11, 25)) == 1
+        assert services.reading_window_notify(kind=Kind.READING_WINDOW_CLOSES, accounts=[mine],
+                                              closes_on=date(2026, 12, 25)) == 1
+    assert sorted((m.to[0], "25.11.2026" in m.body) for m in mail.outbox) == [
+        ("M-1@mail.test", False), ("M-1@mail.test", True), ("M-2@mail.test", True)]
     with pytest.raises(ValueError):
-        services.reading_window_notify(kind=Kind.DEBT_REMINDER, closes_on=date(2026, 11, 25))
+        services.reading_window_notify(kind=Kind.DEBT_REMINDER, accounts=[mine],
+                                       closes_on=date(2026, 11, 25))
 
 
 def test_payment_received_once_per_payment(in_tenant_a, django_capture_on_commit_callbacks):
@@ -467,3 +465,22 @@ def test_payment_received_once_per_payment(in_tenant_a, django_capture_on_commit
         assert services.payment_received_notify(payment=payment) == []
     assert len(mail.outbox) == 1 and "1500.50" in mail.outbox[0].body
     assert "20.11.2026" in mail.outbox[0].body
+
+
+def test_dispatch_after_commit_stays_in_the_schema_the_rows_were_written_in(
+        utility_a, utility_b, django_capture_on_commit_callbacks):
+    """A transaction that outlives the tenant context (the connection has moved on to the
+    other tenant by commit time) still hands alpha's ids to alpha's schema."""
+    from django.db import connection
+
+    connection.set_tenant(utility_a)
+    _acc, user = resident("X-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        [row] = services.notification_enqueue(kind=Kind.SECURITY_NOTICE, user=user,
+                                              context={"message": "hello"})
+        connection.set_tenant(utility_b)
+        resident("X-1")  # the other tenant has a row with the same id space
+    assert not Notification.objects.exists()  # beta: nothing written, nothing sent
+    connection.set_tenant(utility_a)
+    assert Notification.objects.get(pk=row.pk).status == Status.SENT
+    assert [m.to for m in mail.outbox] == [["X-1@mail.test"]]

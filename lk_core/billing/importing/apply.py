@@ -1,5 +1,5 @@
-"""Apply a checked package with set-based SQL: one INSERT ... ON CONFLICT DO UPDATE per
-file that touches only rows that are new or differ, so an unchanged package writes nothing.
+"""Apply a checked package with set-based SQL: per file, one UPDATE of the rows that differ
+and one INSERT of the new ones, so an unchanged package writes nothing.
 Counts per file: created, updated, unchanged (and charge lines deleted from a replaced set,
 readings kept because a resident submitted them in the portal)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from lk_core.billing.importing.spec import (
     ACCOUNTS,
@@ -19,8 +19,6 @@ from lk_core.billing.importing.spec import (
     SERVICES,
 )
 
-CHARGES_SOURCE = "lk_stg_charges_typed"
-
 
 @dataclass(frozen=True)
 class Target:
@@ -28,50 +26,69 @@ class Target:
     keys: tuple[str, ...]
     values: tuple[str, ...]
     source_sql: str  # yields keys + values under those names
+    rows_sql: str  # counts the source rows (a typed staging table)
     on_insert: tuple[tuple[str, str], ...] = ()  # extra columns set only when created
     on_update: tuple[tuple[str, str], ...] = ()  # extra columns set on every write
     protected: str = ""  # a condition on existing row `t` that forbids overwriting it
 
 
 def upsert(target: Target) -> dict[str, int]:
-    keys, values = target.keys, target.values
-    join = " AND ".join(f"t.{k} = src.{k}" for k in keys)
-    old = ", ".join(f"t.{c}" for c in values)
-    new = ", ".join(f"src.{c}" for c in values)
-    allowed = f"AND NOT ({target.protected})" if target.protected else ""
-    extra = (*target.on_insert, *target.on_update)
-    insert_columns = ", ".join((*keys, *values, *(c for c, _e in extra)))
-    insert_values = ", ".join((*keys, *values, *(e for _c, e in extra)))
-    sets = ", ".join([*(f"{c} = EXCLUDED.{c}" for c in values),
-                      *(f"{c} = {e}" for c, e in target.on_update)])
-    excluded = ", ".join(f"EXCLUDED.{c}" for c in values)
-    current = ", ".join(f"{target.table}.{c}" for c in values)
-    guard = (f"AND NOT ({target.protected.replace('t.', f'{target.table}.')})"
-             if target.protected else "")
-    protected_count = (f"(SELECT count(*) FROM src JOIN {target.table} t ON {join} "
-                       f"WHERE {target.protected})" if target.protected else "0")
-    sql = f"""
-        WITH src AS ({target.source_sql}),
-        changed AS (
-            SELECT src.* FROM src LEFT JOIN {target.table} t ON {join}
-            WHERE t.id IS NULL OR (({old}) IS DISTINCT FROM ({new}) {allowed})),
-        up AS (
-            INSERT INTO {target.table} ({insert_columns})
-            SELECT {insert_values} FROM changed
-            ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {sets}
-            WHERE ({current}) IS DISTINCT FROM ({excluded}) {guard}
-            RETURNING (xmax = 0) AS created)
-        SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE created),
-               count(*) FILTER (WHERE NOT created), {protected_count}
-        FROM up"""
+    """UPDATE the rows that differ, then INSERT the missing ones in key order (sequential
+    index inserts). Two plain statements are cheaper than INSERT ... ON CONFLICT, whose
+    speculative insertion costs on every row; only if a row with a new key appeared
+    meanwhile (a resident's reading: residents do not take the import lock) does the
+    INSERT run again with ON CONFLICT DO NOTHING."""
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        rows, created, updated, protected = cursor.fetchone()
+        cursor.execute(target.rows_sql)
+        rows = cursor.fetchone()[0]
+        cursor.execute(_update_sql(target))
+        updated = cursor.rowcount
+        try:
+            with transaction.atomic():
+                cursor.execute(_insert_sql(target))
+        except IntegrityError:
+            cursor.execute(_insert_sql(target) + " ON CONFLICT DO NOTHING")
+        created = cursor.rowcount
+        protected = 0
+        if target.protected:
+            cursor.execute(f"SELECT count(*) FROM ({target.source_sql}) src "
+                           f"JOIN {target.table} t ON {_join(target)} "
+                           f"WHERE {target.protected}")
+            protected = cursor.fetchone()[0]
     counts = {"rows": rows, "created": created, "updated": updated,
               "unchanged": rows - created - updated - protected}
     if target.protected:
         counts["kept_resident"] = protected
     return counts
+
+
+def _join(target: Target) -> str:
+    return " AND ".join(f"t.{k} = src.{k}" for k in target.keys)
+
+
+def _update_sql(target: Target) -> str:
+    old = ", ".join(f"t.{c}" for c in target.values)
+    new = ", ".join(f"src.{c}" for c in target.values)
+    sets = ", ".join([*(f"{c} = src.{c}" for c in target.values),
+                      *(f"{c} = {e}" for c, e in target.on_update)])
+    allowed = f"AND NOT ({target.protected})" if target.protected else ""
+    return (f"UPDATE {target.table} t SET {sets} FROM ({target.source_sql}) src "
+            f"WHERE {_join(target)} AND ({old}) IS DISTINCT FROM ({new}) {allowed}")
+
+
+def _insert_sql(target: Target) -> str:
+    extra = (*target.on_insert, *target.on_update)
+    columns = ", ".join((*target.keys, *target.values, *(c for c, _e in extra)))
+    values = ", ".join((*(f"src.{c}" for c in (*target.keys, *target.values)),
+                        *(e for _c, e in extra)))
+    return (f"INSERT INTO {target.table} ({columns}) SELECT {values} "
+            f"FROM ({target.source_sql}) src WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{target.table} t WHERE {_join(target)}) "
+            f"ORDER BY {', '.join(f'src.{k}' for k in target.keys)}")
+
+
+def _count(spec) -> str:
+    return f"SELECT count(*) FROM {spec.typed_table}"
 
 
 def _account_join(alias: str = "a") -> str:
@@ -84,7 +101,8 @@ def _service_join(alias: str = "sv") -> str:
 
 def services_target() -> Target:
     return Target("billing_service", ("code",), ("name", "unit"), f"""
-        SELECT s.code, s.name, coalesce(s.unit, '') AS unit FROM {SERVICES.typed_table} s""")
+        SELECT s.code, s.name, coalesce(s.unit, '') AS unit FROM {SERVICES.typed_table} s""",
+                  _count(SERVICES))
 
 
 def accounts_target() -> Target:
@@ -97,7 +115,7 @@ def accounts_target() -> Target:
                s.residents::smallint AS residents_count, coalesce(s.email, '') AS email,
                coalesce(s.phone, '') AS phone, coalesce(s.passport_hash, '') AS passport_hash,
                coalesce(s.status, 'open') AS status
-        FROM {ACCOUNTS.typed_table} s""",
+        FROM {ACCOUNTS.typed_table} s""", _count(ACCOUNTS),
         on_insert=(("created_at", "now()"),), on_update=(("updated_at", "now()"),))
 
 
@@ -107,28 +125,24 @@ def invoices_target() -> Target:
         "billing_invoice", ("account_id", "period"), (*money, "due_date"), f"""
         SELECT a.id AS account_id, s.period,
                {", ".join(f"s.{m}::numeric(14, 2) AS {m}" for m in money)}, s.due_date
-        FROM {INVOICES.typed_table} s {_account_join()}""",
+        FROM {INVOICES.typed_table} s {_account_join()}""", _count(INVOICES),
         on_update=(("updated_at", "now()"),))
 
 
-def charges_stage_typed() -> None:
-    """Resolve charge lines to ids once; the upsert and the set replacement both use it."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{CHARGES_SOURCE}")
-        cursor.execute(f"""
-            CREATE TEMP TABLE {CHARGES_SOURCE} AS
-            SELECT a.id AS account_id, s.period, sv.id AS service_id,
-                   s.quantity::numeric(16, 4) AS quantity, s.tariff::numeric(14, 4) AS tariff,
-                   s.amount::numeric(14, 2) AS amount,
-                   s.recalculation::numeric(14, 2) AS recalculation
-            FROM {CHARGES.typed_table} s {_account_join()} {_service_join()}""")
-        cursor.execute(f"ANALYZE {CHARGES_SOURCE}")
+def charges_source() -> str:
+    """Charge lines resolved to ids (read by the set replacement and the upsert)."""
+    return f"""
+        SELECT a.id AS account_id, s.period, sv.id AS service_id,
+               s.quantity::numeric(16, 4) AS quantity, s.tariff::numeric(14, 4) AS tariff,
+               s.amount::numeric(14, 2) AS amount,
+               s.recalculation::numeric(14, 2) AS recalculation
+        FROM {CHARGES.typed_table} s {_account_join()} {_service_join()}"""
 
 
 def charges_target() -> Target:
     return Target("billing_chargeline", ("account_id", "period", "service_id"),
-                  ("quantity", "tariff", "amount", "recalculation"),
-                  f"SELECT * FROM {CHARGES_SOURCE}")
+                  ("quantity", "tariff", "amount", "recalculation"), charges_source(),
+                  _count(CHARGES))
 
 
 def charges_replace_sets() -> int:
@@ -139,7 +153,7 @@ def charges_replace_sets() -> int:
             USING (SELECT DISTINCT a.id AS account_id, s.period
                    FROM {INVOICES.typed_table} s {_account_join()}) inv
             WHERE c.account_id = inv.account_id AND c.period = inv.period
-              AND NOT EXISTS (SELECT 1 FROM {CHARGES_SOURCE} n
+              AND NOT EXISTS (SELECT 1 FROM ({charges_source()}) n
                               WHERE n.account_id = c.account_id AND n.period = c.period
                                 AND n.service_id = c.service_id)""")
         return cursor.rowcount
@@ -153,7 +167,7 @@ def meters_target() -> Target:
         SELECT s.meter_id, a.id AS account_id, sv.id AS service_id, s.serial_number,
                s.zones::smallint AS zones, s.digits::smallint AS digits, s.installed_on,
                s.verified_until, s.removed_on
-        FROM {METERS.typed_table} s {_account_join()} {_service_join()}""")
+        FROM {METERS.typed_table} s {_account_join()} {_service_join()}""", _count(METERS))
 
 
 def readings_target() -> Target:
@@ -162,7 +176,7 @@ def readings_target() -> Target:
         SELECT m.id AS meter_id, s.taken_on, s.source, s.t1::numeric(16, 4) AS t1,
                s.t2::numeric(16, 4) AS t2, s.t3::numeric(16, 4) AS t3
         FROM {READINGS.typed_table} s JOIN meters_meter m ON m.meter_id = s.meter_id""",
-        on_insert=(("created_at", "now()"), ("channel", "''")),
+        _count(READINGS), on_insert=(("created_at", "now()"), ("channel", "''")),
         protected="t.submitted_at IS NOT NULL OR t.submitted_by_id IS NOT NULL")
 
 
@@ -172,7 +186,7 @@ def payments_target() -> Target:
         f"""
         SELECT s.payment_id AS external_id, a.id AS account_id, s.paid_on,
                s.amount::numeric(14, 2) AS amount, s.channel
-        FROM {PAYMENTS.typed_table} s {_account_join()}""")
+        FROM {PAYMENTS.typed_table} s {_account_join()}""", _count(PAYMENTS))
 
 
 def package_apply(present: set[str]) -> dict[str, dict[str, int]]:
@@ -190,7 +204,8 @@ def package_apply(present: set[str]) -> dict[str, dict[str, int]]:
 
 
 def charges_apply() -> dict[str, int]:
-    charges_stage_typed()
+    # Deleting first: on a first import the table is still empty, so this costs nothing.
+    deleted = charges_replace_sets()
     counts = upsert(charges_target())
-    counts["deleted"] = charges_replace_sets()
+    counts["deleted"] = deleted
     return counts

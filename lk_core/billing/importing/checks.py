@@ -21,10 +21,10 @@ PROBLEMS_TABLE = "lk_stg_problems"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 
 
-def _kind_expression(column: Column) -> str | None:
+def _kind_expression(column: Column, careful: bool) -> str | None:
     """The problem kind of one value in typed table `s`, or NULL when it is fine."""
     name = column.name
-    raw = f"s.{name}__raw" if has_raw(column) else f"s.{name}"
+    raw = f"s.{name}__raw" if has_raw(column, careful=careful) else f"s.{name}"
     when_empty = "'required'" if column.required else "NULL"
     if column.kind == "passport":
         return None  # checked in Python before hashing
@@ -58,13 +58,15 @@ def _insert(spec: FileSpec, select_sql: str) -> None:
                        f"expected)", [spec.name, order])
 
 
-def check_formats(spec: FileSpec) -> None:
-    """One cheap pass finds the bad rows; only those are taken apart column by column."""
-    parts = [(c, _kind_expression(c)) for c in spec.columns]
+def check_formats(spec: FileSpec, *, careful: bool) -> None:
+    """One cheap pass finds the bad rows; only those are taken apart column by column.
+    `careful`: the typed table was built the careful way (typed.typed_build)."""
+    parts = [(c, _kind_expression(c, careful)) for c in spec.columns]
     parts = [(c, expr) for c, expr in parts if expr]
     any_bad = " OR ".join(f"({expr}) IS NOT NULL" for _c, expr in parts)
     values = ", ".join(
-        f"('{c.name}', s.{c.name}{'__raw' if has_raw(c) else ''}::text, {expr})"
+        f"('{c.name}', s.{c.name}{'__raw' if has_raw(c, careful=careful) else ''}::text, "
+        f"{expr})"
         for c, expr in parts)
     _insert(spec, f"""
         WITH bad AS MATERIALIZED (SELECT * FROM {spec.typed_table} s WHERE {any_bad})

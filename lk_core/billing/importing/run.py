@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from lk_core.billing.importing import apply, checks, staging, typed
+from lk_core.billing.importing import apply, checks, notify, staging, typed
 from lk_core.billing.importing.lock import import_lock_acquire
 from lk_core.billing.importing.package import MANIFEST, Package
 from lk_core.billing.importing.problems import Problems
@@ -33,7 +33,7 @@ class _Rollback(Exception):
 
 
 def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
-                   progress: ImportProgress) -> Outcome:
+                   progress: ImportProgress, batch_key: str = "import") -> Outcome:
     outcome = Outcome()
     present = {spec.name for spec in FILES if spec.name in package.names}
     outcome.ignored_files = sorted(package.names - present - {MANIFEST})
@@ -48,13 +48,17 @@ def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
             if outcome.rejected:
                 raise _Rollback
             progress.phase("apply")
+            watermark = notify.invoice_id_watermark()
             outcome.counts = _timed(outcome, "apply", lambda: apply.package_apply(present))
+            if not dry_run:  # "new invoice" notices, in this transaction: all or nothing
+                _timed(outcome, "notify", lambda: notify.new_invoices_notify(
+                    after_id=watermark, batch_key=batch_key))
             _drop_temporary()
             if dry_run:
                 raise _Rollback
             committing = time.monotonic()
-        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: PostgreSQL checks them
-        # row by row at commit, which is a large share of a first import.
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: PostgreSQL would check
+        # them row by row here; the bulk tables have none (docs/adr/0005).
         outcome.timings["commit"] = round(time.monotonic() - committing, 3)
     except _Rollback:
         pass
@@ -63,11 +67,15 @@ def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
 
 
 def _session_tune() -> None:
-    """For this transaction only: room for the set-based joins and sorts, and a small
-    ANALYZE sample on staging tables (enough for join planning, much cheaper)."""
+    """For this transaction only: room for the set-based joins and sorts (hash joins and
+    the key-order sort of a few million rows stay in memory), a small ANALYZE sample on
+    staging tables (enough for join planning, much cheaper), and no wait for the WAL
+    flush at commit: a crash right after COMMIT may lose the import, never half of it,
+    and the run is then not recorded as succeeded, so it is simply run again."""
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL default_statistics_target = 10")
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _timed(outcome: Outcome, name: str, step):
@@ -91,10 +99,9 @@ def _stage(package: Package, present: set[str], outcome: Outcome,
 
 def _check(problems: Problems) -> None:
     checks.problems_table_create()
+    careful = {spec: typed.typed_build(spec) for spec in FILES}
     for spec in FILES:
-        typed.typed_build(spec)
-    for spec in FILES:
-        checks.check_formats(spec)
+        checks.check_formats(spec, careful=careful[spec])
         checks.check_duplicates(spec)
         checks.check_references(spec)
     checks.check_identities()
@@ -104,6 +111,6 @@ def _check(problems: Problems) -> None:
 def _drop_temporary() -> None:
     with connection.cursor() as cursor:
         for table in [*(spec.table for spec in FILES),
-                      *(spec.typed_table for spec in FILES), apply.CHARGES_SOURCE,
+                      *(spec.typed_table for spec in FILES),
                       checks.PROBLEMS_TABLE]:
             cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")

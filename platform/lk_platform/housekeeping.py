@@ -1,0 +1,26 @@
+"""Housekeeping of the public schema (the platform host: operator console sessions).
+Each utility's own schema is cleaned by its apps' jobs (lk_core.identity.periodic,
+lk_core.devices.periodic)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.conf import settings
+from django.utils import timezone
+
+from lk_platform.tasks import task
+
+
+def public_sessions_clear_expired() -> int:
+    """Delete the platform host's expired sessions (Django never does by itself)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        store.clear_expired()  # cache-backed: the cache expires them
+        return 0
+    return store.get_model_class().objects.filter(expire_date__lt=timezone.now()).delete()[0]
+
+
+@task(platform_wide=True, queue_name="periodic", time_limit=600)
+def clear_expired_public_sessions() -> int:
+    return public_sessions_clear_expired()
