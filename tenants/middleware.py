@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.utils import get_public_schema_name, get_tenant_domain_model
 
 from tenants.models import UtilityState
 from tenants.services import public_utility_get
@@ -26,9 +29,19 @@ SUSPENDED_OPEN_PREFIXES = ("/staff/", "/static/",
                            "/payments/webhooks/")  # acquirers report earlier payments
 
 
+# Host -> schema seen before in this process. Only a guess for the search path of the
+# tenant lookup on a fresh connection; the lookup itself always runs.
+_SCHEMA_BY_HOST: dict[str, str] = {}
+
+
 class UtilityMiddleware(TenantMainMiddleware):
     """Picks the utility by host. The platform's own host is the public schema; an unknown
-    host gets a plain 404 that names no utility."""
+    host gets a plain 404 that names no utility.
+
+    At most one `SET search_path` per request (none when the connection is already on the
+    utility's schema): the lookup reads only public tables, which every tenant search path
+    includes, so it runs on the path the connection already has instead of switching to
+    public first and back to the tenant after."""
 
     def get_tenant(self, domain_model, hostname):
         if hostname == settings.PLATFORM_DOMAIN:
@@ -39,10 +52,53 @@ class UtilityMiddleware(TenantMainMiddleware):
         return HttpResponseNotFound(render_to_string("unknown_host.html", request=None))
 
     def process_request(self, request):
-        response = super().process_request(request)
-        if response is None:
-            timezone.activate(request.tenant.tzinfo)
-        return response
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            return HttpResponseNotFound()
+        _lookup_path_prepare(hostname)
+        domain_model = get_tenant_domain_model()
+        try:
+            tenant = self.get_tenant(domain_model, hostname)
+        except domain_model.DoesNotExist:
+            connection.set_schema_to_public()
+            return self.no_tenant_found(request, hostname)
+        _SCHEMA_BY_HOST[hostname] = tenant.schema_name
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        _tenant_activate(tenant)
+        self.setup_url_routing(request)
+        timezone.activate(tenant.tzinfo)
+        return None
+
+
+def _lookup_path_prepare(hostname: str) -> None:
+    """Keep a search path that includes public; otherwise (a fresh connection, after a
+    rollback) start on the schema this host had before, so that one SET serves both the
+    lookup and the request."""
+    in_force = connection.search_path_set_schemas
+    public = get_public_schema_name()
+    if hostname == settings.PLATFORM_DOMAIN:
+        # The platform's own row may be created on first use, which only public allows.
+        if in_force != [public]:
+            connection.set_schema_to_public()
+        return
+    if in_force and public in in_force:
+        return
+    guess = _SCHEMA_BY_HOST.get(hostname)
+    if guess:
+        connection.set_schema(guess)
+    else:
+        connection.set_schema_to_public()
+
+
+def _tenant_activate(tenant) -> None:
+    """connection.set_tenant, without the SET the next query would send when the session's
+    search path is already exactly the tenant's."""
+    in_force = connection.search_path_set_schemas
+    connection.set_tenant(tenant)
+    if in_force is not None and list(in_force) == connection._get_cursor_search_paths():
+        connection.search_path_set_schemas = in_force
 
 
 class LifecycleMiddleware:

@@ -71,6 +71,19 @@ def _start_in_public_schema():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request activates its own language and
+    Django leaves it active in the thread, so a test that calls services directly after an
+    English request in the previous test would otherwise get English messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def _utility(slug):
     from tenants.models import Utility
 

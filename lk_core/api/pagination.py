@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
@@ -34,3 +35,13 @@ def _positive(name: str, raw: str) -> int:
         return serializers.IntegerField(min_value=1, max_value=2**31 - 1).run_validation(raw)
     except serializers.ValidationError as error:
         raise serializers.ValidationError({name: error.detail}) from None
+
+
+# For a view that pages by hand with a page shape of its own (the inbox adds its unread
+# count): the parameters PagePagination puts in the schema of generic list views.
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1},
+                     description="Page number, from 1 (404 past the last)."),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1},
+                     description="Items per page: 20 unless given, at most 100."),
+]

@@ -1,9 +1,12 @@
 from django.urls import path, re_path
 
 from lk_core.api import (
+    appeal_views,
     auth_views,
     billing_views,
+    content_views,
     identity_views,
+    inbox_views,
     meter_views,
     notification_views,
     payment_views,
@@ -58,4 +61,23 @@ urlpatterns = [
     path("meters/<int:meter_id>/", meter_views.MeterDetailView.as_view(), name="meter"),
     path("meters/<int:meter_id>/readings/", meter_views.ReadingListView.as_view(),
          name="meter-readings"),
+    # appeals
+    path("appeals/categories/", appeal_views.AppealCategoryListView.as_view(),
+         name="appeal-categories"),
+    path("appeals/", appeal_views.AppealListView.as_view(), name="appeals"),
+    path("appeals/<int:appeal_id>/", appeal_views.AppealDetailView.as_view(), name="appeal"),
+    path("appeals/<int:appeal_id>/reply/", appeal_views.AppealReplyView.as_view(),
+         name="appeal-reply"),
+    path("appeals/<int:appeal_id>/close/", appeal_views.AppealCloseView.as_view(),
+         name="appeal-close"),
+    path("appeals/files/<str:token>/", appeal_views.AppealAttachmentView.as_view(),
+         name="appeal-attachment"),
+    # the resident's inbox
+    path("notifications/", inbox_views.InboxListView.as_view(), name="inbox"),
+    path("notifications/read/", inbox_views.InboxReadAllView.as_view(), name="inbox-read-all"),
+    path("notifications/<int:message_id>/read/", inbox_views.InboxReadView.as_view(),
+         name="inbox-read"),
+    # help
+    path("help/", content_views.HelpIndexView.as_view(), name="help"),
+    path("help/<slug:slug>/", content_views.HelpPageView.as_view(), name="help-page"),
 ]

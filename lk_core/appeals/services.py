@@ -24,6 +24,7 @@ from lk_core.appeals.models import (
     Priority,
 )
 from lk_core.billing.models import Account
+from lk_core.billing.versions import account_data_changed, tenant_data_changed
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -111,6 +112,7 @@ def appeal_create(*, user, account: Account, category_id: int | None, text: str,
         for photo, content_type in checked:
             _attachment_save(appeal, photo, content_type)
         deliveries_create(appeal=appeal, category=category)
+        account_data_changed(account_id=account.pk)
     return appeal
 
 
@@ -128,6 +130,7 @@ def _event(appeal: Appeal, *, kind: str, author, text: str, status: str) -> Appe
     appeal.status = status
     appeal.closed_at = timezone.now() if status == AppealStatus.CLOSED else None
     appeal.save(update_fields=["status", "closed_at", "updated_at"])
+    account_data_changed(account_id=appeal.account_id)
     return AppealEvent.objects.create(appeal=appeal, kind=kind, author=author, text=text,
                                       status=status)
 
@@ -313,8 +316,10 @@ def appeal_category_save(*, actor, category: AppealCategory, fields: list[str],
         category.webhook_secret_encrypted = credentials_encrypt({"secret": webhook_secret})
         fields.append("webhook_secret_encrypted")
     category.full_clean()
-    return config_row_save(actor=actor, obj=category, fields=fields, section="appeal_routes",
-                           secret_fields=("webhook_secret_encrypted",))
+    saved = config_row_save(actor=actor, obj=category, fields=fields, section="appeal_routes",
+                            secret_fields=("webhook_secret_encrypted",))
+    tenant_data_changed()  # dashboards show category names
+    return saved
 
 
 def webhook_secrets_rotate() -> int:

@@ -37,6 +37,10 @@ class Account(models.Model):
                               default=AccountStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every writer of what the portal shows for this account (payments,
+    # readings, appeals): cached portal reads are keyed by it (lk_core.billing.versions).
+    # A database default, so the import's INSERT ... ON CONFLICT needs no change.
+    data_version = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("account")
@@ -279,3 +283,19 @@ class PullSource(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class DataVersion(models.Model):
+    """One row per utility: bumped by writers that change what many residents see at once
+    (a billing import, notices, appeal categories). Cached portal reads
+    are keyed by it together with Account.data_version (lk_core.billing.versions)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return str(self.version)

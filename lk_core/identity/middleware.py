@@ -39,12 +39,17 @@ class IdentityGateMiddleware:
 
 
 def _rules_ok(request: HttpRequest, user) -> bool:
-    current = rules_current()
-    if current is None or request.session.get(RULES_SESSION_KEY) == current.number:
-        return True
     resident = resident_for_request(request)
-    if resident is None or rules_accepted(resident=resident, version=current):
-        request.session[RULES_SESSION_KEY] = current.number
+    if resident is None:
+        return True
+    # The published number comes with the resident (one query for both).
+    number = getattr(resident, "published_rules", None)
+    if number is None or request.session.get(RULES_SESSION_KEY) == number:
+        return True
+    current = rules_current()
+    if current is None or rules_accepted(resident=resident, version=current):
+        if current is not None:
+            request.session[RULES_SESSION_KEY] = current.number
         return True
     return False
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
-from lk_core.billing.models import Account
+from lk_core.billing.models import Account, DataVersion
 from lk_core.identity.models import (
     IdentitySettings,
     Resident,
@@ -42,9 +44,45 @@ def account_number_normalise(value: str) -> str:
 
 
 def resident_for_user(user) -> Resident | None:
+    """The resident with, in the same query, what every page asks next: the current
+    account, whether it is still linked, how many accounts are linked, the published
+    rules' number and the utility's data version (lk_core.billing.versions).
+
+    Hand-written SQL: every portal page runs it, and building the same query through the
+    ORM cost more than the database spends on it."""
     if not getattr(user, "is_authenticated", False) or user.kind != "resident":
         return None
-    return Resident.objects.select_related("current_account", "user").filter(user=user).first()
+    rows = list(Resident.objects.raw(_resident_sql(), [RulesStatus.PUBLISHED, user.pk]))
+    if not rows:
+        return None
+    resident = rows[0]
+    resident.user = user
+    if resident.current_account_id is not None:
+        fields = Account._meta.concrete_fields
+        resident.current_account = Account.from_db(
+            connection.alias, [f.attname for f in fields],
+            [getattr(resident, f"account__{f.column}") for f in fields])
+    return resident
+
+
+@functools.cache
+def _resident_sql() -> str:
+    quote = connection.ops.quote_name
+    account = ", ".join(f"a.{quote(f.column)} AS {quote('account__' + f.column)}"
+                        for f in Account._meta.concrete_fields)
+    links = ResidentAccount._meta.db_table
+    return (
+        f"SELECT r.*, {account}, "  # noqa: S608 - table and column names from models
+        f"EXISTS (SELECT 1 FROM {links} l WHERE l.resident_id = r.id "
+        f"AND l.account_id = r.current_account_id) AS current_linked, "
+        f"(SELECT count(*) FROM {links} l WHERE l.resident_id = r.id) AS linked_count, "
+        f"(SELECT v.number FROM {RulesVersion._meta.db_table} v WHERE v.status = %s "
+        f"ORDER BY v.number DESC LIMIT 1) AS published_rules, "
+        f"(SELECT d.version FROM {DataVersion._meta.db_table} d WHERE d.id = 1) "
+        f"AS tenant_data_version "
+        f"FROM {Resident._meta.db_table} r "
+        f"LEFT JOIN {Account._meta.db_table} a ON a.id = r.current_account_id "
+        f"WHERE r.user_id = %s")
 
 
 def resident_for_request(request) -> Resident | None:
@@ -58,6 +96,16 @@ def resident_accounts(*, resident: Resident) -> QuerySet[Account]:
     return Account.objects.filter(resident_link__resident=resident).order_by("number")
 
 
+def resident_accounts_for_request(request) -> list[Account]:
+    """resident_accounts of the request's resident, read once per request (a page and the
+    menu both list them)."""
+    if not hasattr(request, "_identity_accounts"):
+        resident = resident_for_request(request)
+        request._identity_accounts = list(resident_accounts(resident=resident)) \
+            if resident else []
+    return request._identity_accounts
+
+
 def account_get_for_resident(*, resident: Resident, account_id: int) -> Account:
     """The resident's linked account, or 404 for both missing and not-yours."""
     account = resident_accounts(resident=resident).filter(pk=account_id).first()
@@ -68,9 +116,13 @@ def account_get_for_resident(*, resident: Resident, account_id: int) -> Account:
 
 def resident_current_account(*, resident: Resident) -> Account | None:
     """The account the resident works with now; the first linked one if none was chosen."""
-    if resident.current_account_id and ResidentAccount.objects.filter(
-            resident=resident, account_id=resident.current_account_id).exists():
-        return resident.current_account
+    if resident.current_account_id:
+        linked = getattr(resident, "current_linked", None)  # read with the resident
+        if linked is None:
+            linked = ResidentAccount.objects.filter(
+                resident=resident, account_id=resident.current_account_id).exists()
+        if linked:
+            return resident.current_account
     return resident_accounts(resident=resident).first()
 
 

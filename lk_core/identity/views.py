@@ -22,7 +22,7 @@ from lk_core.identity.middleware import RULES_SESSION_KEY
 from lk_core.identity.models import RegistrationMethod
 from lk_core.identity.selectors import (
     identity_settings_get,
-    resident_accounts,
+    resident_accounts_for_request,
     resident_for_request,
     rules_current,
     rules_text,
@@ -115,7 +115,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_page(request: HttpRequest) -> HttpResponse:
     resident = _resident_or_404(request)
-    accounts = list(resident_accounts(resident=resident))
+    accounts = resident_accounts_for_request(request)
     current = next((a for a in accounts if a.pk == resident.current_account_id),
                    accounts[0] if accounts else None)
     notices = forms.NoticesForm(initial={"email_notices": resident.email_notices,

@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
+from lk_core.billing.versions import account_data_changed
 from lk_core.meters.models import Meter, Reading, ReadingSource
 from lk_core.meters.selectors import accounts_for_reading_reminder
 from lk_core.meters.windows import ReadingWindow, WindowState, utility_window_state
@@ -211,6 +212,7 @@ def _store(*, user, meter: Meter, values, window: ReadingWindow, today, now, cha
                                     "submitted_at", "channel"])
     else:
         reading.save()
+    account_data_changed(account_id=meter.account_id)
     return SubmissionReceipt(reading=reading, meter=meter, values=values,
                              consumption=consumption, window=window,
                              replaced=own is not None, submitted_at=now)

@@ -34,6 +34,11 @@ class Kind(models.TextChoices):
 ESSENTIAL_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
                              Kind.SECURITY_NOTICE, Kind.AUTOPAY_UPCOMING,
                              Kind.AUTOPAY_SUCCEEDED, Kind.AUTOPAY_FAILED})
+# What the resident's inbox (the app, the portal) shows: everything but the messages that
+# carry a password or a reset link, which belong in the mailbox they were sent to, and the
+# paperless receipt, a PDF delivered by e-mail (the inbox has "new invoice" for it).
+INBOX_KINDS = frozenset(set(Kind) - {Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
+                                     Kind.RECEIPT})
 # The resident is waiting for these right now, so quiet hours do not hold them back.
 USER_INITIATED_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET})
 # Messages whose attachment is rendered at delivery (lk_core.notifications.attachments):
@@ -91,6 +96,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.status})"
+
+
+class InboxMessage(models.Model):
+    """One event in a resident's inbox, whatever channels carried it: written with the
+    outbox rows (same transaction, same deduplication key), read in the app and the portal.
+    The text is rendered when shown, in the reader's language, from `kind` and `context`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("user"))
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("account"))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True,
+                                  blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbox message")
+        verbose_name_plural = _("inbox messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"],
+                                               name="inboxmessage_dedupe_uniq")]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"],
+                                name="inboxmessage_user_newest"),
+                   models.Index(fields=["user"], condition=models.Q(read_at__isnull=True),
+                                name="inboxmessage_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.user_id}"
 
 
 class MessageTemplate(models.Model):

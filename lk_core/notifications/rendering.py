@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.template import Context, Template
+from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -63,7 +63,8 @@ class TemplateCache:
                 (custom and custom.sms_text) or str(default.sms))
 
 
-def _context(notification: Notification, utility, templates: TemplateCache) -> dict:
+def _context(notification, utility, templates: TemplateCache) -> dict:
+    # An outbox row or an inbox message: both carry `context`.
     return {**notification.context, "utility_name": utility.name,
             "portal_url": templates.portal_url, "support_phone": utility.support_phone}
 
@@ -98,3 +99,29 @@ def render_sms(notification: Notification, utility, templates: TemplateCache) ->
     with translation.override(notification.context.get("language") or settings.LANGUAGE_CODE):
         sms = templates.template(templates.wording(notification.kind)[2])
         return _fill(sms, _context(notification, utility, templates))
+
+
+@dataclass(frozen=True)
+class RenderedInboxMessage:
+    title: str
+    text: str
+
+
+def render_inbox_message(message, utility, templates: TemplateCache) -> RenderedInboxMessage:
+    """An inbox message (lk_core.notifications.models.InboxMessage) in the active language:
+    the e-mail's subject and text, staff's wording where they changed it. A broken staff
+    template falls back to the built-in text rather than break the resident's inbox."""
+    context = _context(message, utility, templates)
+    subject, body, _sms = templates.wording(message.kind)
+    try:
+        return _inbox_fill(subject, body, context, templates)
+    except TemplateSyntaxError:
+        default = DEFAULT_TEXTS[message.kind]
+        return _inbox_fill(str(default.subject), str(default.body), context, templates)
+
+
+def _inbox_fill(subject: str, body: str, context: dict,
+                templates: TemplateCache) -> RenderedInboxMessage:
+    return RenderedInboxMessage(
+        title=" ".join(_fill(templates.template(subject), context).split()),
+        text=_fill(templates.template(body), context))

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.http import Http404
 
 from lk_core.billing.models import Account
-from lk_core.notifications.models import NotificationPreference, NotificationSettings
+from lk_core.notifications.models import (
+    INBOX_KINDS,
+    InboxMessage,
+    NotificationPreference,
+    NotificationSettings,
+)
 from lk_core.users.models import User, UserKind
 
 
@@ -70,3 +76,24 @@ def recipients_for_accounts(accounts: list[Account]) -> list[AccountRecipient]:
         recipients.append(AccountRecipient(account=account, user=user, email=email,
                                            phone=phone))
     return recipients
+
+
+# --- the resident's inbox ------------------------------------------------------------------
+
+def inbox_for_user(*, user: User) -> QuerySet[InboxMessage]:
+    """The user's own inbox, newest first (one query per page; the account comes along)."""
+    return (InboxMessage.objects.filter(user=user, kind__in=INBOX_KINDS)
+            .select_related("account").order_by("-created_at", "-id"))
+
+
+def inbox_unread_count(*, user: User) -> int:
+    return InboxMessage.objects.filter(user=user, kind__in=INBOX_KINDS,
+                                       read_at__isnull=True).count()
+
+
+def inbox_message_get_for_user(*, user: User, message_id: int) -> InboxMessage:
+    """One of the user's own messages; a missing one and another user's are both 404."""
+    message = inbox_for_user(user=user).filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    return message

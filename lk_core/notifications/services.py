@@ -21,8 +21,10 @@ from lk_core.billing.models import Account, Invoice, Payment
 from lk_core.notifications.models import (
     BULK_KINDS,
     ESSENTIAL_KINDS,
+    INBOX_KINDS,
     USER_INITIATED_KINDS,
     Channel,
+    InboxMessage,
     Kind,
     Notification,
     NotificationPreference,
@@ -32,6 +34,7 @@ from lk_core.notifications.models import (
 from lk_core.notifications.selectors import (
     AccountRecipient,
     current_utility,
+    inbox_message_get_for_user,
     notification_settings_get,
     preferences_for,
     recipients_for_accounts,
@@ -112,6 +115,26 @@ def _rows(*, kind: str, user: User | None, account: Account | None, email: str, 
     return rows
 
 
+def _inbox_message(*, kind: str, user: User | None, account: Account | None, context: dict,
+                   dedupe_key: str | None,
+                   preference: NotificationPreference | None) -> InboxMessage | None:
+    """The inbox copy of an event: for a known user, whatever channels they consented to
+    (the inbox sends nothing anywhere), but not for a kind they turned off."""
+    if user is None or kind not in INBOX_KINDS:
+        return None
+    if preference is not None and kind in preference.muted_kinds:
+        return None
+    return InboxMessage(user=user, account=account, kind=kind, context=context,
+                        dedupe_key=dedupe_key)
+
+
+def _inbox_insert(messages: list[InboxMessage | None]) -> None:
+    messages = [message for message in messages if message is not None]
+    if messages:
+        # The same event twice (a job run twice) keeps one message per user.
+        InboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
+
+
 # --- writing the outbox --------------------------------------------------------------------
 
 def notification_enqueue(*, kind: str, user: User | None = None,
@@ -135,6 +158,9 @@ def notification_enqueue(*, kind: str, user: User | None = None,
                  context=dict(context or {}), dedupe_key=dedupe_key, batch_key="",
                  preference=preference, config=notification_settings_get(),
                  utility=current_utility(), now=now)
+    _inbox_insert([_inbox_message(kind=kind, user=user, account=account,
+                                  context=dict(context or {}), dedupe_key=dedupe_key,
+                                  preference=preference)])
     return _insert_and_dispatch(rows, now=now)
 
 
@@ -147,12 +173,18 @@ def notifications_for_accounts(*, kind: str, recipients: Iterable[AccountRecipie
     config, utility = notification_settings_get(), current_utility()
     preferences = preferences_for({r.user.pk for r in recipients if r.user})
     rows: list[Notification] = []
+    inbox: list[InboxMessage | None] = []
     for r in recipients:
+        preference = preferences.get(r.user.pk) if r.user else None
+        dedupe_key = f"{dedupe_prefix}:{r.account.pk}"
         rows += _rows(kind=kind, user=r.user, account=r.account, email=r.email,
                       phone=r.phone, context=contexts[r.account.pk],
-                      dedupe_key=f"{dedupe_prefix}:{r.account.pk}", batch_key=batch_key,
-                      preference=preferences.get(r.user.pk) if r.user else None,
-                      config=config, utility=utility, now=now)
+                      dedupe_key=dedupe_key, batch_key=batch_key,
+                      preference=preference, config=config, utility=utility, now=now)
+        inbox.append(_inbox_message(kind=kind, user=r.user, account=r.account,
+                                    context=contexts[r.account.pk], dedupe_key=dedupe_key,
+                                    preference=preference))
+    _inbox_insert(inbox)
     return len(_insert_and_dispatch(rows, now=now))
 
 
@@ -340,6 +372,25 @@ def notifications_retry(*, notification_ids: list[int]) -> int:
         status=Status.PENDING, attempts=0, next_attempt_at=now, enqueued_at=None)
     _dispatch_on_commit(ids)
     return len(ids)
+
+
+# --- the resident's inbox ------------------------------------------------------------------
+
+def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:
+    """Mark one of the user's own messages read (Http404 for another's or a missing one);
+    reading it again keeps the first time."""
+    message = inbox_message_get_for_user(user=user, message_id=message_id)
+    if message.read_at is None:
+        InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(
+            read_at=timezone.now())
+        message.refresh_from_db(fields=["read_at"])
+    return message
+
+
+def inbox_mark_all_read(*, user: User) -> int:
+    """Everything in the user's inbox read; the number of messages that were unread."""
+    return InboxMessage.objects.filter(user=user, kind__in=INBOX_KINDS,
+                                       read_at__isnull=True).update(read_at=timezone.now())
 
 
 # --- preferences -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ amount due, and what a resident or staff page shows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -62,6 +63,23 @@ def sandbox_allowed(*, mode: str) -> bool:
     """The sandbox takes no real money, so a live-mode tenant in production must not
     present it as a way to pay."""
     return settings.PAYMENTS_SANDBOX_ANYWHERE or mode == AcquirerMode.TEST
+
+
+@dataclass(frozen=True)
+class PaymentCapabilities:
+    card: bool  # the portal and the app can take a card payment now
+    sbp: bool  # ... and offer SBP as a method
+    currency: str
+
+
+def payment_capabilities(payment_settings: PaymentSettings | None = None) -> PaymentCapabilities:
+    """What the pay page offers, for the app's theming endpoint: the same conditions
+    payment_create checks (no acquirer, or a sandbox a live tenant may not use, is none)."""
+    row = payment_settings or payment_settings_get()
+    card = row.acquirer != AcquirerKind.NONE and (
+        row.acquirer != AcquirerKind.SANDBOX or sandbox_allowed(mode=row.mode))
+    sbp = card and row.sbp_enabled and row.acquirer == AcquirerKind.YOOKASSA
+    return PaymentCapabilities(card=card, sbp=sbp, currency=row.currency)
 
 
 def acquirer_config_get(payment_settings: PaymentSettings) -> AcquirerConfig:

@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
+from lk_core.billing.versions import account_data_changed
 from lk_core.payments import confirmation
 from lk_core.payments.acquirers import (
     AcquirerError,
@@ -289,6 +290,7 @@ def _set_status(payment: PortalPayment, status: str, *, source: str, note: str =
         fields.append("failure_reason")
     payment.save(update_fields=fields)
     _record(payment, previous, status, source=source, note=note, webhook_event=webhook_event)
+    account_data_changed(account_id=payment.account_id)
     if status == PaymentStatus.SUCCEEDED:
         confirmation.payment_confirmation_enqueue(payment, tz=_tenant_tz())
     from lk_core.payments import autopay  # autopay calls this module

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from lk_core.billing.versions import TenantDataAdminMixin
 from lk_core.portal.models import HelpPage, Notice
 from lk_core.staff.permissions import AuditedConfigAdminMixin, StaffSectionAdminMixin
 from lk_core.staff.roles import Section
@@ -12,7 +13,8 @@ from lk_platform.admin_sites import staff_console
 
 
 @admin.register(Notice, site=staff_console)
-class NoticeAdmin(StaffSectionAdminMixin, AuditedConfigAdminMixin, admin.ModelAdmin):
+class NoticeAdmin(TenantDataAdminMixin, StaffSectionAdminMixin, AuditedConfigAdminMixin,
+                  admin.ModelAdmin):
     console_section = Section.CONTENT
     list_display = ["title", "shown_from", "shown_until"]
     date_hierarchy = "shown_from"

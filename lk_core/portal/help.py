@@ -7,8 +7,11 @@ from functools import cache
 from pathlib import Path
 
 import nh3
+from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+
+from lk_core.portal.models import HelpPage
 
 GUIDES = Path(__file__).resolve().parent / "guide"
 ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "a", "code",
@@ -26,8 +29,29 @@ def markdown_render(text: str) -> SafeString:
 
 
 @cache
-def guide(language: str) -> SafeString:
+def guide_source(language: str) -> str:
+    """The platform's guide in Markdown, in `language` or else in Russian."""
     path = GUIDES / f"guide.{language}.md"
     if not path.exists():
         path = GUIDES / "guide.ru.md"
-    return markdown_render(path.read_text(encoding="utf-8"))
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def guide(language: str) -> SafeString:
+    return markdown_render(guide_source(language))
+
+
+def help_pages(*, language: str) -> list[HelpPage]:
+    """The tenant's pages in `language`; in Russian (the default) also the only ones."""
+    return [page for page in HelpPage.objects.filter(language__in=[language, "ru"])
+            if page.language == language or language == "ru"]
+
+
+def help_page_get(*, slug: str, language: str) -> HelpPage:
+    """The page in `language`, else in another one; Http404 when there is none."""
+    page = (HelpPage.objects.filter(slug=slug, language=language).first()
+            or HelpPage.objects.filter(slug=slug).order_by("language").first())
+    if page is None:
+        raise Http404
+    return page

@@ -107,6 +107,18 @@ def dashboard_summary(*, account: Account | None, user, utility,
         open_appeals_count=appeals[0].open_total if appeals else 0)
 
 
+def dashboard_cache_key(*, account: Account | None, user, today: dt.date,
+                        tenant_version: int | None) -> str | None:
+    """What the dashboard's data is keyed by while nothing it reads has changed: the
+    account's and the utility's data versions, which every writer bumps in its own
+    transaction (lk_core.billing.versions), the resident and the day (notices and
+    verification warnings move with it). None when there is nothing to key by."""
+    if account is None or tenant_version is None:
+        return None
+    return (f"portal:dashboard:{account.pk}:{account.data_version}:{tenant_version}:"
+            f"{user.pk}:{today:%Y%m%d}")
+
+
 # --- invoices ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,8 +22,11 @@ from lk_core.appeals import services as appeal_services
 from lk_core.appeals.models import AppealStatus
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
+from lk_core.notifications import selectors as notification_selectors
+from lk_core.notifications import services as notification_services
 from lk_core.notifications.models import NotificationPreference
-from lk_core.portal import charts, forms, help, selectors, services
+from lk_core.notifications.rendering import TemplateCache, render_inbox_message
+from lk_core.portal import charts, forms, help, pagecache, selectors, services
 from lk_core.portal.access import (
     appeal_get_for_resident,
     attachment_get_for_resident,
@@ -30,7 +35,7 @@ from lk_core.portal.access import (
     portal_resident,
     resident_required,
 )
-from lk_core.portal.models import HelpPage, ResidentPreferences
+from lk_core.portal.models import ResidentPreferences
 from lk_core.receipts.services import receipt_render
 from lk_core.users.models import UserKind
 
@@ -55,10 +60,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @resident_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    resident = request.resident
-    summary = selectors.dashboard_summary(account=resident.account, user=resident.user,
-                                          utility=request.tenant, today=_today())
-    return render(request, "portal/dashboard.html", {"summary": summary, "nav": "home"})
+    """Rendered once per change of what it shows (lk_core.portal.pagecache)."""
+    resident, utility, today = request.resident, request.tenant, _today()
+    data_key = selectors.dashboard_cache_key(
+        account=resident.account, user=resident.user, today=today,
+        tenant_version=getattr(resident.resident, "tenant_data_version", None))
+    key = pagecache.page_key(request, data_key=data_key, language=get_language())
+
+    def build(csrf_token: str) -> str:
+        summary = selectors.dashboard_summary(account=resident.account, user=resident.user,
+                                              utility=utility, today=today)
+        return render_to_string("portal/dashboard.html", {
+            "summary": summary, "nav": "home", "csrf_token": csrf_token}, request=request)
+
+    return HttpResponse(pagecache.page_html(request, key, build))
 
 
 # --- invoices and charges ------------------------------------------------------------------
@@ -240,7 +255,7 @@ def appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 
 def _appeal_page(request, found, form, status=200) -> HttpResponse:
-    timeline = appeal_selectors.appeal_timeline(appeal=found)
+    timeline = appeal_selectors.appeal_timeline_for_resident(appeal=found)
     return render(request, "portal/appeal.html",
                   {"timeline": timeline, "form": form, "closed": found.status ==
                    AppealStatus.CLOSED, "nav": "appeals"}, status=status)
@@ -337,18 +352,39 @@ def _settings_initial(user) -> dict:
 @require_GET
 def help_index(request: HttpRequest) -> HttpResponse:
     language = get_language() or "ru"
-    pages = [p for p in HelpPage.objects.filter(language__in=[language, "ru"])
-             if p.language == language or language == "ru"]
     return render(request, "portal/help.html",
-                  {"guide": help.guide(language[:2]), "pages": pages, "nav": "help"})
+                  {"guide": help.guide(language[:2]), "pages": help.help_pages(language=language),
+                   "nav": "help"})
 
 
 @require_GET
 def help_page(request: HttpRequest, slug: str) -> HttpResponse:
-    language = get_language() or "ru"
-    page = (HelpPage.objects.filter(slug=slug, language=language).first()
-            or HelpPage.objects.filter(slug=slug).order_by("language").first())
-    if page is None:
-        raise Http404
+    page = help.help_page_get(slug=slug, language=get_language() or "ru")
     return render(request, "portal/help_page.html",
                   {"page": page, "body": help.markdown_render(page.body), "nav": "help"})
+
+
+# --- notifications (the inbox the app shows too) ---------------------------------------------
+
+INBOX_PAGE_SIZE = 20
+
+
+@require_GET
+@resident_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = request.resident.user
+    page = Paginator(notification_selectors.inbox_for_user(user=user), INBOX_PAGE_SIZE
+                     ).get_page(request.GET.get("page"))
+    templates = TemplateCache(request.tenant)
+    rows = [(message, render_inbox_message(message, request.tenant, templates))
+            for message in page]
+    return render(request, "portal/inbox.html",
+                  {"rows": rows, "page": page, "nav": "inbox",
+                   "unread": notification_selectors.inbox_unread_count(user=user)})
+
+
+@require_POST
+@resident_required
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    notification_services.inbox_mark_all_read(user=request.resident.user)
+    return redirect("portal-inbox")

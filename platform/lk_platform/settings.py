@@ -359,6 +359,7 @@ REST_FRAMEWORK = {
         "auth": env("API_THROTTLE_AUTH", "20/min"),    # sign-in, refresh, registration
         "read": env("API_THROTTLE_READ", "300/min"),
         "write": env("API_THROTTLE_WRITE", "60/min"),
+        "appeals": env("API_THROTTLE_APPEALS", "10/hour"),  # new appeals, per resident
     },
     "DEFAULT_SCHEMA_CLASS": "lk_core.api.schema.ApiAutoSchema",
     # Throttles key anonymous callers by REMOTE_ADDR, which ProxiedClientAddressMiddleware
@@ -385,6 +386,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegistrationMethodEnum": "lk_core.identity.models.RegistrationMethod",
         "PaymentMethodEnum": "lk_core.payments.models.PaymentMethod",
+        "AppealStatusEnum": "lk_core.appeals.models.AppealStatus",
+        "AppealDestinationEnum": "lk_core.appeals.models.Destination",
         "InvoiceStatusEnum": "lk_core.api.billing_views.INVOICE_STATUSES",
     },
 }

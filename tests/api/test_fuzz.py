@@ -5,6 +5,7 @@ body that the schema does not describe, malformed input refused."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -72,7 +73,8 @@ def _fuzz(operation, *, base_url, headers, mode, checks, aim=None):
 def live_schema(utility_a, settings):
     # Generous rates, so the examples reach the views rather than the throttle.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        "auth": "10000/min", "read": "10000/min", "write": "10000/min"}}
+        "auth": "10000/min", "read": "10000/min", "write": "10000/min",
+        "appeals": "10000/min"}}
     with _in_process_wsgi() as app:
         host = utility_a.get_primary_domain().domain
         schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app,
@@ -106,6 +108,66 @@ def test_signed_in_fuzz_finds_no_server_error_and_no_schema_break(live_schema, i
             issued = device_session_create(user=alice, device_name=f"fuzz {operation.label}")
         _fuzz(operation, base_url=base_url, mode=mode, checks=CHECKS,
               headers={"Authorization": f"Bearer {issued.access}"})
+
+
+@pytest.fixture
+def alices_things(utility_a, in_schema, alice, settings, tmp_path):
+    """Something of Alice's behind every id the fuzzer can aim at: an appeal with a photo,
+    a topic, an inbox message, a help page."""
+    import io
+
+    import segno
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lk_core.appeals.models import AppealCategory
+    from lk_core.appeals.services import appeal_create
+    from lk_core.notifications.models import InboxMessage, Kind
+    from lk_core.notifications.services import notification_enqueue
+    from lk_core.portal.models import HelpPage
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    segno.make("leak").save(buffer, kind="png", scale=2)
+    with in_schema(utility_a):
+        category = AppealCategory.objects.create(name="Протечка", is_emergency=True,
+                                                 destination="dispatch")
+        account = alice.resident.current_account
+        appeal = appeal_create(user=alice, account=account, category_id=category.pk,
+                               text="Течёт", photos=[SimpleUploadedFile("a.png",
+                                                                        buffer.getvalue())])
+        notification_enqueue(kind=Kind.PAYMENT_RECEIVED, user=alice, account=account,
+                             context={"amount": "1.00", "account_number": account.number,
+                                      "paid_on": "24.11.2026"})
+        message = InboxMessage.objects.get(user=alice)
+        HelpPage.objects.create(slug="tariffs", title="Тарифы", body="**Тарифы**")
+        return {"appeal_id": appeal.pk, "token": appeal.attachments.get().token,
+                "message_id": message.pk, "slug": "tariffs", "category": category.pk}
+
+
+def test_signed_in_fuzz_on_alices_own_objects(live_schema, in_schema, utility_a, alice,
+                                              alices_things):
+    """The operations on one object, aimed at Alice's real ones (random ids are almost
+    always 404): replies, closing, marking read and the photo download run for real."""
+    schema, base_url = live_schema
+
+    def aim(case):
+        for name in case.path_parameters or {}:
+            if name in alices_things:
+                case.path_parameters[name] = alices_things[name]
+        if isinstance(case.body, dict) and "category" in case.body:
+            case.body["category"] = alices_things["category"]
+
+    aimed = [op for op in _operations(schema)
+             if set(re.findall(r"{(\w+)}", op.path)) & set(alices_things)
+             or op.path.startswith(("/api/v1/appeals/", "/api/v1/notifications/",
+                                    "/api/v1/help/"))]
+    assert len(aimed) >= 11
+    # Closing last: replies to a closed appeal are refused.
+    for operation in sorted(aimed, key=lambda op: op.path.endswith("/close/")):
+        with in_schema(utility_a):
+            issued = device_session_create(user=alice, device_name=f"aim {operation.label}")
+        _fuzz(operation, base_url=base_url, mode=schemathesis.GenerationMode.POSITIVE,
+              checks=CHECKS, aim=aim, headers={"Authorization": f"Bearer {issued.access}"})
 
 
 RESIDENT_DATA_PATHS = {

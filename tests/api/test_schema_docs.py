@@ -48,7 +48,8 @@ def test_only_public_operations_need_no_token(schema):
     assert public == {("/api/v1/utility/", "get"), ("/api/v1/auth/token/", "post"),
                       ("/api/v1/auth/refresh/", "post"), ("/api/v1/register/", "get"),
                       ("/api/v1/register/", "post"), ("/api/v1/auth/password/reset/", "post"),
-                      ("/api/v1/auth/password/set/", "post"), ("/api/v1/rules/", "get")}
+                      ("/api/v1/auth/password/set/", "post"), ("/api/v1/rules/", "get"),
+                      ("/api/v1/help/", "get"), ("/api/v1/help/{slug}/", "get")}
 
 
 def test_docs_page_serves_its_own_assets_and_forbids_other_origins(utility_a):

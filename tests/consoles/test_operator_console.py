@@ -55,6 +55,7 @@ def test_figures_cost_one_query_per_listed_utility(operator, utility_a):
 
     for slug in ("fig-one", "fig-two", "fig-three"):
         utility_create(slug=slug, name=slug, actor="tests")
+    operator.get("/console/tenants/utility/")  # warm again: the connection's search path
     with CaptureQueriesContext(connection) as more:
         operator.get("/console/tenants/utility/")
     figure_queries = [q for q in more.captured_queries if "billing_account" in q["sql"]]

@@ -103,6 +103,61 @@ def test_resident_day_on_a_phone(portal_utility, live_server_url, phone_page, tm
     assert (ARTIFACTS / "portal-appeal-sent-phone.png").exists()
 
 
+def _log_in(page, base):
+    page.goto(base + "/login/")
+    page.locator("input[name=account_number]").fill(NUMBER)
+    page.locator("input[name=password]").fill(data.PASSWORD)
+    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    page.wait_for_url(base + "/")
+
+
+@pytest.mark.browser
+def test_phone_menu_folds_behind_a_button(portal_utility, live_server_url, phone_page):
+    page = phone_page
+    refused = []  # the Content-Security-Policy forbids inline code: nothing may be refused
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    base = live_server_url.format(host=f"{SLUG}.localhost")
+    _log_in(page, base)
+    button = page.get_by_role("button", name="Меню")
+    meters_link = page.locator("#main-nav").get_by_role("link", name="Счётчики")
+    assert button.is_visible() and button.get_attribute("aria-expanded") == "false"
+    assert not meters_link.is_visible()
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] < 140, header  # not nine links in a row any more
+    screenshot(page, "portal-menu-closed-phone")
+
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    assert meters_link.is_visible()
+    links = page.locator("#main-nav > a")
+    tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+    assert len(tops) == links.count()  # one link per line
+    assert all(links.nth(i).bounding_box()["height"] >= 44 for i in range(links.count()))
+    screenshot(page, "portal-menu-open-phone")
+
+    page.keyboard.press("Escape")  # closes, and the focus goes back to the button
+    assert button.get_attribute("aria-expanded") == "false" and not meters_link.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('nav-toggle')")
+    page.keyboard.press("Enter")  # the keyboard opens it as well
+    assert button.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Начало"
+    meters_link.click()
+    page.wait_for_url(base + "/meters/")
+    assert page.get_by_role("button", name="Меню").get_attribute("aria-expanded") == "false"
+    assert refused == []
+
+
+@pytest.mark.browser
+def test_desktop_menu_shows_without_a_button(portal_utility, live_server_url, desktop_page):
+    page = desktop_page
+    base = live_server_url.format(host=f"{SLUG}.localhost")
+    _log_in(page, base)
+    assert not page.locator(".nav-toggle").is_visible()
+    assert page.locator("#main-nav").get_by_role("link", name="Счётчики").is_visible()
+
+
 def test_database_is_ready(db):
     # pytest-django runs tests with the db fixture first, which builds the test database
     # before the browser test's fixture commits its data (a browser-only run has no other).

@@ -115,9 +115,13 @@ def test_other_tenants_resident_keeps_their_own_phone(
 @pytest.mark.parametrize("kind", sorted(set(Kind.values) - ESSENTIAL_KINDS))
 def test_every_non_essential_email_has_an_unsubscribe_link_for_its_kind(
         kind, in_tenant_a, django_capture_on_commit_callbacks):
-    _acc, user = resident("U-1")
+    account, user = resident("U-1")
+    extra = {}
+    if kind == Kind.RECEIPT:  # its e-mail carries the period's receipt PDF
+        invoice(account)
+        extra = {"account": account, "context": {"receipt_period": "2026-10-01"}}
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_enqueue(kind=kind, user=user, context={})
+        services.notification_enqueue(kind=kind, user=user, **({"context": {}} | extra))
     [message] = mail.outbox
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
     assert url in message.body and url in message.alternatives[0].content

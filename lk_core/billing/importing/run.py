@@ -13,6 +13,7 @@ from lk_core.billing.importing.package import MANIFEST, Package
 from lk_core.billing.importing.problems import Problems
 from lk_core.billing.importing.progress import ImportProgress
 from lk_core.billing.importing.spec import FILES
+from lk_core.billing.versions import tenant_data_changed
 
 
 @dataclass
@@ -53,6 +54,7 @@ def package_import(*, package: Package, dry_run: bool, wait_seconds: float,
             if not dry_run:  # "new invoice" notices, in this transaction: all or nothing
                 _timed(outcome, "notify", lambda: notify.new_invoices_notify(
                     after_id=watermark, batch_key=batch_key))
+            tenant_data_changed()  # cached portal reads of every account are now stale
             _drop_temporary()
             if dry_run:
                 raise _Rollback
