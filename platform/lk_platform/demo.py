@@ -129,6 +129,20 @@ def demo_registration_ensure(utility: Utility) -> None:
             identity_settings_update(actor="demo", registration_method=method)
 
 
+def demo_payments_ensure(utility: Utility) -> None:
+    """Card payment through the built-in TEST acquirer, so a tester can pay. Only a utility
+    still without an acquirer gets it: what staff chose later is kept."""
+    from django_tenants.utils import schema_context
+
+    from lk_core.payments.models import AcquirerKind
+    from lk_core.payments.selectors import payment_settings_get
+    from lk_core.payments.services import payment_acquirer_choose
+
+    with schema_context(utility.schema_name):
+        if payment_settings_get().acquirer == AcquirerKind.NONE:
+            payment_acquirer_choose(acquirer=AcquirerKind.SANDBOX, actor="demo")
+
+
 def demo_registration_hint(utility: Utility, spec: DemoUtility) -> str:
     """One account a tester can register with, and the proof the utility asks for."""
     import csv
@@ -173,5 +187,6 @@ def demo_seed() -> list[tuple[Utility, bool]]:
         utility, created = demo_utility_ensure(spec)
         demo_billing_ensure(utility, spec, created)
         demo_registration_ensure(utility)
+        demo_payments_ensure(utility)
         results.append((utility, created))
     return results
