@@ -244,7 +244,8 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         status = 400
     emergency = [c for c in categories if c.is_emergency]
     return render(request, "portal/appeal_new.html",
-                  {"form": form, "emergency": emergency, "nav": "appeals"}, status=status)
+                  {"form": form, "emergency": emergency, "categories": categories,
+                   "nav": "appeals"}, status=status)
 
 
 @require_GET

@@ -219,6 +219,25 @@ def test_appeal_with_photo_through_the_page(client_a, alice, category):
     assert "Ответить" not in client_a.get(f"/appeals/{appeal.pk}/").content.decode()
 
 
+def test_appeal_page_without_categories_says_whom_to_contact(client_a, alice, utility_a):
+    user, _account, _stuff = alice
+    utility_a.support_phone = "+7 (4852) 00-33-44"
+    utility_a.save(update_fields=["support_phone"])
+    login(client_a, user)
+    page = client_a.get("/appeals/new/").content.decode()
+    assert 'data-testid="no-categories"' in page and "+7 (4852) 00-33-44" in page
+    assert 'name="category"' not in page  # no form that can never be sent
+    response = client_a.post("/appeals/new/", {"category": "", "text": "Протечка"})
+    assert response.status_code == 400 and not Appeal.objects.filter(author=user).exists()
+
+
+def test_appeal_page_with_a_category_shows_the_form(client_a, alice, category):
+    user, _account, _stuff = alice
+    login(client_a, user)
+    page = client_a.get("/appeals/new/").content.decode()
+    assert 'name="category"' in page and 'data-testid="no-categories"' not in page
+
+
 def test_settings_save_and_validation(client_a, alice):
     user, _account, _stuff = alice
     login(client_a, user)

@@ -1,4 +1,5 @@
-"""The demo lets a tester pay by card: each demo utility gets the TEST acquirer, once."""
+"""The demo lets a tester pay by card (each demo utility gets the TEST acquirer, once)
+and write an appeal (a few appeal topics, once)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,24 @@ def test_demo_payments_touch_only_the_given_utility(utility_a, utility_b, in_sch
     demo.demo_payments_ensure(utility_a)
     with in_schema(utility_b):
         assert payment_settings_get().acquirer == AcquirerKind.NONE
+
+
+def test_demo_appeal_topics_once_and_only_where_there_are_none(utility_a, utility_b,
+                                                              in_schema):
+    from lk_core.appeals.models import AppealCategory
+
+    for utility in (utility_a, utility_b):
+        with in_schema(utility):
+            AppealCategory.objects.all().delete()
+    demo.demo_appeal_categories_ensure(utility_a)
+    demo.demo_appeal_categories_ensure(utility_a)
+    with in_schema(utility_a):
+        names = list(AppealCategory.objects.values_list("name", flat=True))
+        assert names == [c["name"] for c in demo.DEMO_APPEAL_CATEGORIES]
+        assert AppealCategory.objects.get(is_emergency=True).destination == "dispatch"
+    with in_schema(utility_b):
+        assert not AppealCategory.objects.exists()
+        AppealCategory.objects.create(name="Своя тема")
+    demo.demo_appeal_categories_ensure(utility_b)
+    with in_schema(utility_b):
+        assert list(AppealCategory.objects.values_list("name", flat=True)) == ["Своя тема"]
