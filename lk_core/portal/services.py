@@ -66,6 +66,16 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
     return preferences
 
 
+def preferences_language_set(*, user, language: str) -> bool:
+    """The language the resident picked with the header's switch becomes their saved
+    language (what the settings page shows and e-mailed receipts use). Only a resident
+    who has saved settings has one to change; an unknown language changes nothing."""
+    if language not in dict(settings.LANGUAGES) or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(ResidentPreferences.objects.filter(user=user).exclude(language=language)
+                .update(language=language))
+
+
 def _contact_state(user) -> tuple | None:
     """What the billing system knows of the resident's contacts, as last saved here."""
     preferences = ResidentPreferences.objects.filter(user=user).first()

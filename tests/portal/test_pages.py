@@ -238,6 +238,31 @@ def test_appeal_page_with_a_category_shows_the_form(client_a, alice, category):
     assert 'name="category"' in page and 'data-testid="no-categories"' not in page
 
 
+def test_header_language_switch_becomes_the_saved_language(client_a, alice, carol):
+    user, _account, _stuff = alice
+    other, _other_account = carol
+    for who in (user, other):
+        ResidentPreferences.objects.create(user=who, language="en")
+    login(client_a, user)
+    response = client_a.post("/i18n/setlang/", {"language": "ru", "next": "/settings/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "ru"
+    assert ResidentPreferences.objects.get(user=user).language == "ru"
+    assert ResidentPreferences.objects.get(user=other).language == "en"  # not hers
+    page = client_a.get("/settings/").content.decode()
+    assert '<option value="ru" selected>' in page
+    client_a.post("/i18n/setlang/", {"language": "xx", "next": "/settings/"})
+    assert ResidentPreferences.objects.get(user=user).language == "ru"
+
+
+def test_language_switch_without_login_or_saved_settings(client_a, carol):
+    response = client_a.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    user, _account = carol
+    login(client_a, user)
+    client_a.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert not ResidentPreferences.objects.filter(user=user).exists()
+
+
 def test_settings_save_and_validation(client_a, alice):
     user, _account, _stuff = alice
     login(client_a, user)
