@@ -77,6 +77,20 @@ def test_each_new_row_goes_out_exactly_once(in_tenant_a, tmp_path):
     assert files["readings.csv"] == [] and files["contacts.csv"] == []
 
 
+def test_export_works_with_the_debug_cursor(in_tenant_a, tmp_path):
+    """DEBUG (the demo) wraps cursors in Django's debug wrapper, as capturing queries does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    billing_package_import(package_path=ENSKVODA, source="test")
+    alice = User.objects.create_user(username="alice", password="x", kind=UserKind.RESIDENT)
+    reading = _submit(Meter.objects.get(meter_id="M00000001"), "2026-11-20", "470.5", alice)
+    with CaptureQueriesContext(connection):
+        export_run_create(out=tmp_path / "debug.zip", tenant_slug="alpha")
+    _manifest, files = _read(tmp_path / "debug.zip")
+    assert [r["reading_id"] for r in files["readings.csv"]] == [str(reading.pk)]
+
+
 def test_range_reexport_does_not_move_the_watermark(in_tenant_a, tmp_path):
     billing_package_import(package_path=ENSKVODA, source="test")
     meter = Meter.objects.get(meter_id="M00000002")
