@@ -238,6 +238,14 @@ def test_appeal_page_with_a_category_shows_the_form(client_a, alice, category):
     assert 'name="category"' in page and 'data-testid="no-categories"' not in page
 
 
+def test_charges_range_reads_as_russian(client_a, alice):
+    user, _account, _stuff = alice
+    login(client_a, user)
+    page = client_a.get("/charges/?start=2026-01&end=2026-10",
+                        HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Период: Январь 2026 — Октябрь 2026" in page  # not "С Январь 2026 по ..."
+
+
 def test_header_language_switch_becomes_the_saved_language(client_a, alice, carol):
     user, _account, _stuff = alice
     other, _other_account = carol
