@@ -8,9 +8,13 @@ from decimal import Decimal
 
 from lk_core.payments.acquirers import (
     AcquirerConfig,
+    ConnectionInfo,
     CreatedPayment,
+    NotApplicable,
     PaymentRequest,
     PermanentAcquirerError,
+    SavedChargeRequest,
+    SavedMethod,
     StatusReport,
     WebhookNotice,
     WebhookRejected,
@@ -35,3 +39,15 @@ class NoneAcquirer:
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookNotice:
         raise WebhookRejected("card payments are off")
+
+    def check_connection(self) -> ConnectionInfo:
+        raise NotApplicable("no acquirer: nothing to connect to")
+
+    def saved_method(self, acquirer_payment_id: str) -> SavedMethod | None:
+        return None
+
+    def charge_saved(self, request: SavedChargeRequest) -> tuple[CreatedPayment, StatusReport]:
+        raise PermanentAcquirerError("card payments are off")
+
+    def forget_saved(self, method: SavedMethod) -> None:
+        return None  # nothing was ever saved

@@ -14,12 +14,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.payments.models import SandboxCharge
+from integrations.payments.models import SandboxCharge, SandboxSavedMethod
 from lk_core.payments.acquirers import (
     AcquirerConfig,
+    ChargeDeclined,
+    ConnectionInfo,
     CreatedPayment,
     PaymentRequest,
     PermanentAcquirerError,
+    SavedChargeRequest,
+    SavedMethod,
     StatusReport,
     WebhookNotice,
     WebhookRejected,
@@ -44,7 +48,8 @@ class SandboxAcquirer:
             id="sbx_" + secrets.token_urlsafe(18), portal_payment_id=request.payment_id,
             account_number=request.account_number, tenant_schema=self.config.tenant_schema,
             amount=request.amount, currency=request.currency,
-            description=request.description, return_url=request.return_url)
+            description=request.description, return_url=request.return_url,
+            save_method=request.save_method)
         page = reverse("sandbox:page", args=[charge.id])
         return CreatedPayment(acquirer_payment_id=charge.id,
                               confirmation_url=request.site_url + page)
@@ -75,6 +80,47 @@ class SandboxAcquirer:
                              report=self.fetch_status(str(charge_id)))
 
 
+    def check_connection(self) -> ConnectionInfo:
+        return ConnectionInfo(account="sandbox", live=False)
+
+    def saved_method(self, acquirer_payment_id: str) -> SavedMethod | None:
+        charge = SandboxCharge.objects.select_related("saved_method").filter(
+            pk=acquirer_payment_id).first()
+        method = charge.saved_method if charge else None
+        if method is None or method.detached_at is not None:
+            return None
+        return SavedMethod(token=method.id, title=method.title)
+
+    def charge_saved(self, request: SavedChargeRequest) -> tuple[CreatedPayment, StatusReport]:
+        """Decided at once, as an off-session charge is: approved unless the saved method
+        is gone or was saved as one that declines. The payment id keeps it idempotent."""
+        with transaction.atomic():
+            existing = SandboxCharge.objects.filter(
+                portal_payment_id=request.payment_id).first()
+            charge = existing or self._off_session_charge(request)
+        if charge.status == "failed":
+            raise ChargeDeclined("sandbox: the saved card was declined")
+        return CreatedPayment(acquirer_payment_id=charge.id, confirmation_url=""), \
+            charge_report(charge)
+
+    def _off_session_charge(self, request: SavedChargeRequest) -> SandboxCharge:
+        method = SandboxSavedMethod.objects.filter(
+            pk=request.method.token, tenant_schema=self.config.tenant_schema,
+            detached_at__isnull=True).first()
+        if method is None:
+            raise PermanentAcquirerError("sandbox: no such saved method")
+        return SandboxCharge.objects.create(
+            id="sbx_" + secrets.token_urlsafe(18), portal_payment_id=request.payment_id,
+            account_number=request.account_number, tenant_schema=self.config.tenant_schema,
+            amount=request.amount, currency=request.currency,
+            description=request.description, return_url="", saved_method=method,
+            status="failed" if method.declines else "succeeded", decided_at=timezone.now())
+
+    def forget_saved(self, method: SavedMethod) -> None:
+        SandboxSavedMethod.objects.filter(pk=method.token, detached_at__isnull=True).update(
+            detached_at=timezone.now())
+
+
 def charge_report(charge: SandboxCharge) -> StatusReport:
     status = charge.status
     if status == "pending" and timezone.now() - charge.created_at > EXPIRES_AFTER:
@@ -87,12 +133,22 @@ def charge_report(charge: SandboxCharge) -> StatusReport:
         reason="declined in the sandbox" if status == "failed" else "")
 
 
-def sandbox_charge_decide(*, charge_id: str, decision: str) -> SandboxCharge:
+def sandbox_charge_decide(*, charge_id: str, decision: str,
+                          declines_later: bool = False) -> SandboxCharge:
     """The tester's choice on the hosted page. Abandon changes nothing (the charge
-    expires); approve and decline are final, as at a real acquirer."""
+    expires); approve and decline are final, as at a real acquirer. An approved charge
+    that asked to save the method saves it (`declines_later`: a card whose off-session
+    charges will be declined, to try failed autopay)."""
     with transaction.atomic():
         charge = SandboxCharge.objects.select_for_update().get(pk=charge_id)
         if decision in DECISIONS and charge.status == "pending":
             charge.status, charge.decided_at = DECISIONS[decision], timezone.now()
-            charge.save(update_fields=["status", "decided_at"])
+            fields = ["status", "decided_at"]
+            if charge.status == "succeeded" and charge.save_method:
+                charge.saved_method = SandboxSavedMethod.objects.create(
+                    id="sbxpm_" + secrets.token_urlsafe(18),
+                    tenant_schema=charge.tenant_schema, declines=declines_later,
+                    title="TEST *" + ("0002" if declines_later else "4242"))
+                fields.append("saved_method")
+            charge.save(update_fields=fields)
     return charge

@@ -24,7 +24,9 @@ def hosted_page(request: HttpRequest, charge_id: str) -> HttpResponse:
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         if decision in ("approve", "decline"):
-            charge = sandbox_charge_decide(charge_id=charge.id, decision=decision)
+            charge = sandbox_charge_decide(
+                charge_id=charge.id, decision=decision,
+                declines_later=request.POST.get("declines_later") == "1")
             webhook_receive(acquirer="sandbox", headers={"user-agent": "lk-sandbox"},
                             body=json.dumps({"charge": charge.id}).encode())
         return HttpResponseRedirect(charge.return_url)

@@ -18,10 +18,15 @@ from django.conf import settings
 
 from lk_core.payments.acquirers import (
     AcquirerConfig,
+    ChargeDeclined,
+    ConnectionInfo,
     CreatedPayment,
+    CredentialsRejected,
     PaymentRequest,
     PermanentAcquirerError,
     RetryableAcquirerError,
+    SavedChargeRequest,
+    SavedMethod,
     StatusReport,
     WebhookNotice,
     WebhookRejected,
@@ -35,6 +40,8 @@ INTENT_EVENTS = {
     "payment_intent.processing": "pending",
     "payment_intent.created": "pending",
 }
+INTENT_STATUS = {"succeeded": "succeeded", "canceled": "canceled", "processing": "pending",
+                 "requires_payment_method": "failed"}
 SESSION_EVENTS = {
     "checkout.session.async_payment_succeeded": "succeeded",
     "checkout.session.async_payment_failed": "failed",
@@ -51,6 +58,8 @@ def from_minor(value: int | None) -> Decimal | None:
 
 
 def _translate_error(exc: stripe.StripeError) -> Exception:
+    if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        return CredentialsRejected(f"stripe: {exc.user_message or exc}")
     retryable = isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (
         isinstance(exc, stripe.APIError) and (exc.http_status or 500) >= 500)
     error = RetryableAcquirerError if retryable else PermanentAcquirerError
@@ -92,6 +101,11 @@ class StripeAcquirer:
         }
         if request.email:
             params["customer_email"] = request.email
+        if request.save_method:
+            # Autopay: a Customer keeps the card; the PaymentIntent saves it for off-session
+            # charges (Stripe shows the resident that the card will be saved).
+            params["customer_creation"] = "always"
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
         try:
             session = self.client.v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": request.payment_id})
@@ -102,6 +116,8 @@ class StripeAcquirer:
         return CreatedPayment(acquirer_payment_id=session.id, confirmation_url=session.url)
 
     def fetch_status(self, acquirer_payment_id: str) -> StatusReport:
+        if acquirer_payment_id.startswith("pi_"):  # an autopay charge: no Checkout Session
+            return self._fetch_intent(acquirer_payment_id)
         try:
             session = self.client.v1.checkout.sessions.retrieve(
                 acquirer_payment_id, params={"expand": ["payment_intent.latest_charge"]})
@@ -121,6 +137,83 @@ class StripeAcquirer:
                 options={"idempotency_key": f"refund-{payment_id}-{to_minor(amount)}"})
         except stripe.StripeError as exc:
             raise _translate_error(exc) from exc
+
+    def _fetch_intent(self, intent_id: str) -> StatusReport:
+        try:
+            intent = self.client.v1.payment_intents.retrieve(
+                intent_id, params={"expand": ["latest_charge"]})
+        except stripe.StripeError as exc:
+            raise _translate_error(exc) from exc
+        return self._intent_state(intent.to_dict())
+
+    def check_connection(self) -> ConnectionInfo:
+        """The balance is the cheapest call every key (restricted ones too) may make."""
+        try:
+            balance = self.client.v1.balance.retrieve()
+        except stripe.StripeError as exc:
+            raise _translate_error(exc) from exc
+        live = bool(balance.to_dict().get("livemode"))
+        return ConnectionInfo(account="livemode" if live else "testmode", live=live)
+
+    def saved_method(self, acquirer_payment_id: str) -> SavedMethod | None:
+        try:
+            session = self.client.v1.checkout.sessions.retrieve(
+                acquirer_payment_id, params={"expand": ["payment_intent.payment_method"]})
+        except stripe.StripeError as exc:
+            raise _translate_error(exc) from exc
+        session = session.to_dict()
+        intent = session.get("payment_intent") or {}
+        method = intent.get("payment_method") if isinstance(intent, dict) else None
+        customer = session.get("customer") or ""
+        if not isinstance(method, dict) or not customer:
+            return None
+        card = method.get("card") or {}
+        title = f"{card.get('brand', '').capitalize()} *{card.get('last4', '')}".strip()
+        return SavedMethod(token=method["id"],
+                           customer=customer if isinstance(customer, str) else customer["id"],
+                           title=title)
+
+    def charge_saved(self, request: SavedChargeRequest) -> tuple[CreatedPayment, StatusReport]:
+        metadata = {"tenant_schema": self.config.tenant_schema,
+                    "account": request.account_number, "portal_payment_id": request.payment_id,
+                    "autopay": "1"}
+        params = {"amount": to_minor(request.amount), "currency": request.currency.lower(),
+                  "customer": request.method.customer, "payment_method": request.method.token,
+                  "off_session": True, "confirm": True, "metadata": metadata,
+                  "description": request.description}
+        if request.email:
+            params["receipt_email"] = request.email
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": request.payment_id})
+        except stripe.CardError as exc:
+            raise ChargeDeclined(f"stripe: {exc.user_message or exc}") from exc
+        except stripe.StripeError as exc:
+            raise _translate_error(exc) from exc
+        intent = intent.to_dict()
+        if intent.get("status") in ("requires_action", "requires_payment_method"):
+            raise ChargeDeclined(f"stripe: the charge needs the resident ({intent['status']})")
+        return (CreatedPayment(acquirer_payment_id=intent["id"], confirmation_url=""),
+                self._intent_state(intent))
+
+    def forget_saved(self, method: SavedMethod) -> None:
+        try:
+            self.client.v1.payment_methods.detach(method.token)
+        except stripe.InvalidRequestError:
+            return  # already detached or gone: forgotten either way
+        except stripe.StripeError as exc:
+            raise _translate_error(exc) from exc
+
+    def _intent_state(self, intent: dict) -> StatusReport:
+        status = INTENT_STATUS.get(intent.get("status", ""), "pending")
+        report = self._intent_report(intent, status, occurred_at=None)
+        charge = intent.get("latest_charge")
+        refunded = from_minor(charge.get("amount_refunded")) if isinstance(charge, dict) else None
+        return StatusReport(
+            status=report.status, acquirer_payment_id=intent["id"],
+            acquirer_reference=intent["id"], portal_payment_id=report.portal_payment_id,
+            tenant_schema=report.tenant_schema, amount=report.amount,
+            currency=report.currency, refunded_amount=refunded, reason=report.reason)
 
     # --- reading Stripe objects ----------------------------------------------------------
 
@@ -149,7 +242,8 @@ class StripeAcquirer:
         return SESSION_STATUS.get(session.get("status", ""), "pending")
 
     @staticmethod
-    def _intent_report(intent: dict, status: str, occurred_at: dt.datetime) -> StatusReport:
+    def _intent_report(intent: dict, status: str,
+                       occurred_at: dt.datetime | None) -> StatusReport:
         metadata = intent.get("metadata") or {}
         error = (intent.get("last_payment_error") or {}).get("message", "")
         amount = intent.get("amount_received") if status == "succeeded" else intent.get("amount")

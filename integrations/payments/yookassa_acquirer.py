@@ -15,20 +15,27 @@ from decimal import Decimal
 
 import requests
 from django.conf import settings
-from yookassa import Configuration, Payment, Refund
+from yookassa import Configuration, Payment, Refund, Settings
 from yookassa.domain.exceptions import (
     ApiError,
+    ForbiddenError,
     InternalServerError,
     ResponseProcessingError,
     TooManyRequestsError,
+    UnauthorizedError,
 )
 
 from lk_core.payments.acquirers import (
     AcquirerConfig,
+    ChargeDeclined,
+    ConnectionInfo,
     CreatedPayment,
+    CredentialsRejected,
     PaymentRequest,
     PermanentAcquirerError,
     RetryableAcquirerError,
+    SavedChargeRequest,
+    SavedMethod,
     StatusReport,
     WebhookNotice,
     WebhookRejected,
@@ -66,6 +73,8 @@ class YooKassaAcquirer:
                 yield
             except RETRYABLE as exc:
                 raise RetryableAcquirerError(f"yookassa: {exc}") from exc
+            except (UnauthorizedError, ForbiddenError) as exc:
+                raise CredentialsRejected(f"yookassa: {exc}") from exc
             except ApiError as exc:
                 raise PermanentAcquirerError(f"yookassa: {exc}") from exc
             # The SDK turns a missing response (connection refused, timeout) into an
@@ -75,7 +84,7 @@ class YooKassaAcquirer:
             finally:
                 Configuration.configure(None, None)
 
-    def _receipt(self, request: PaymentRequest) -> dict:
+    def _receipt(self, request: PaymentRequest | SavedChargeRequest) -> dict:
         items = [{
             "description": item.description[:128], "quantity": "1.00",
             "amount": {"value": f"{item.amount:.2f}", "currency": request.currency},
@@ -97,10 +106,51 @@ class YooKassaAcquirer:
                          "portal_payment_id": request.payment_id},
             "receipt": self._receipt(request),
         }
+        if request.save_method:
+            params["save_payment_method"] = True  # autopay: YooKassa keeps the card
         with self._sdk():
             payment = Payment.create(params, idempotency_key=request.payment_id)
         return CreatedPayment(acquirer_payment_id=payment.id,
                               confirmation_url=payment.confirmation.confirmation_url)
+
+    def check_connection(self) -> ConnectionInfo:
+        """GET /v3/me: the shop's own settings, the cheapest authenticated call."""
+        with self._sdk():
+            me = Settings.get_account_settings()
+        return ConnectionInfo(account=str(me.account_id or self.shop_id),
+                              live=None if me.test is None else not me.test)
+
+    def saved_method(self, acquirer_payment_id: str) -> SavedMethod | None:
+        with self._sdk():
+            payment = Payment.find_one(acquirer_payment_id)
+        method = payment.payment_method
+        if method is None or not method.saved or not method.id:
+            return None
+        return SavedMethod(token=method.id, title=method.title or "")
+
+    def charge_saved(self, request: SavedChargeRequest) -> tuple[CreatedPayment, StatusReport]:
+        if not request.email:
+            raise PermanentAcquirerError("yookassa: a 54-FZ receipt needs the resident's e-mail")
+        params = {
+            "amount": {"value": f"{request.amount:.2f}", "currency": request.currency},
+            "capture": True, "payment_method_id": request.method.token,
+            "description": request.description[:128],
+            "metadata": {"tenant_schema": self.config.tenant_schema,
+                         "account": request.account_number,
+                         "portal_payment_id": request.payment_id, "autopay": "1"},
+            "receipt": self._receipt(request),
+        }
+        with self._sdk():
+            payment = Payment.create(params, idempotency_key=request.payment_id)
+        report = self._report(payment)
+        if report.status == "canceled":
+            raise ChargeDeclined(f"yookassa: {report.reason or 'canceled'}")
+        return CreatedPayment(acquirer_payment_id=payment.id, confirmation_url=""), report
+
+    def forget_saved(self, method: SavedMethod) -> None:
+        """YooKassa has no call to delete a saved method: it is charged only when the shop
+        asks with its id, so the platform forgetting the id is what ends it."""
+        return None
 
     def fetch_status(self, acquirer_payment_id: str) -> StatusReport:
         with self._sdk():

@@ -43,6 +43,9 @@ urlpatterns = [
          name="notification-preferences"),
     # payments
     path("payments/", payment_views.PaymentListView.as_view(), name="payments"),
+    path("payments/autopay/", payment_views.AutopayListView.as_view(), name="autopay"),
+    path("payments/autopay/<int:mandate_id>/", payment_views.AutopayDetailView.as_view(),
+         name="autopay-detail"),
     path("payments/<uuid:public_id>/", payment_views.PaymentDetailView.as_view(),
          name="payment"),
     # dashboard, invoices, charges, receipts

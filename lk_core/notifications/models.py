@@ -23,11 +23,17 @@ class Kind(models.TextChoices):
     APPEAL_STATUS = "appeal_status", _("Appeal status changed")
     DEBT_REMINDER = "debt_reminder", _("Debt reminder")
     RECEIPT = "receipt", _("Receipt by e-mail (paperless)")
+    AUTOPAY_UPCOMING = "autopay_upcoming", _("Autopay: charge coming up")
+    AUTOPAY_SUCCEEDED = "autopay_succeeded", _("Autopay: charged")
+    AUTOPAY_FAILED = "autopay_failed", _("Autopay: not charged")
 
 
-# Sent whatever the preferences say, with no unsubscribe link.
+# Sent whatever the preferences say, with no unsubscribe link. Autopay notices tell of
+# money taken (or about to be) from the resident's card, which they agreed to be told of;
+# they stop when autopay is canceled.
 ESSENTIAL_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
-                             Kind.SECURITY_NOTICE})
+                             Kind.SECURITY_NOTICE, Kind.AUTOPAY_UPCOMING,
+                             Kind.AUTOPAY_SUCCEEDED, Kind.AUTOPAY_FAILED})
 # What the resident's inbox (the app, the portal) shows: everything but the messages that
 # carry a password or a reset link, which belong in the mailbox they were sent to, and the
 # paperless receipt, a PDF delivered by e-mail (the inbox has "new invoice" for it).

@@ -64,7 +64,7 @@ DEFAULT_TEXTS: dict[str, Text] = {
     Kind.DEBT_REMINDER: Text(
         _("Reminder: {{ amount_due }} RUB due on account {{ account_number }}"),
         _("The amount due on account {{ account_number }} is {{ amount_due }} RUB.\n"
-          "Please pay at {{ portal_url }} to avoid penalties."),
+          "Please pay at {{ pay_url|default:portal_url }} to avoid penalties."),
         _("{{ utility_name }}: {{ amount_due }} RUB due, account {{ account_number }}")),
     Kind.RECEIPT: Text(
         _("Your receipt for {{ period }}"),
@@ -73,4 +73,21 @@ DEFAULT_TEXTS: dict[str, Text] = {
           "You get receipts by e-mail because you chose paperless receipts in the "
           "settings of your personal account."),
         _("{{ utility_name }}: receipt for {{ period }}, due {{ amount_due }} RUB")),
+    Kind.AUTOPAY_UPCOMING: Text(
+        _("Autopay on {{ charge_on }}: {{ amount }} RUB"),
+        _("On {{ charge_on }} autopay will charge {{ amount }} RUB for account "
+          "{{ account_number }} to {{ method }} (your limit: {{ cap }} RUB).\n"
+          "Change or cancel autopay at {{ settings_url }}"),
+        _("{{ utility_name }}: autopay {{ amount }} RUB on {{ charge_on }}, "
+          "account {{ account_number }}")),
+    Kind.AUTOPAY_SUCCEEDED: Text(
+        _("Autopay: {{ amount }} RUB paid"),
+        _("Autopay charged {{ amount }} RUB for account {{ account_number }} on "
+          "{{ paid_on }}. Thank you!"),
+        _("{{ utility_name }}: autopay {{ amount }} RUB paid, account {{ account_number }}")),
+    Kind.AUTOPAY_FAILED: Text(
+        _("Autopay did not charge {{ amount }} RUB"),
+        _("Autopay did not charge {{ amount }} RUB for account {{ account_number }}: "
+          "{{ reason }}.\nPlease pay at {{ pay_url }}"),
+        _("{{ utility_name }}: autopay failed, pay {{ amount }} RUB at {{ pay_url }}")),
 }

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest
 
 from lk_core.billing.models import Account
 from lk_core.identity import selectors as identity
-from lk_core.payments.models import PortalPayment
+from lk_core.payments.models import LIVE_MANDATE_STATUSES, AutopayMandate, PortalPayment
 
 
 def resident_accounts(user) -> QuerySet[Account]:
@@ -39,3 +39,13 @@ def current_account(request: HttpRequest) -> Account | None:
     if resident is None or resident.blocked_at is not None:
         return None
     return identity.resident_current_account(resident=resident)
+
+
+def mandate_get_for_resident(*, user, mandate_id: int) -> AutopayMandate:
+    """A live autopay of one of the resident's accounts (canceled ones are history)."""
+    mandate = (AutopayMandate.objects.select_related("account")
+               .filter(pk=mandate_id, account__in=resident_accounts(user),
+                       status__in=LIVE_MANDATE_STATUSES).first())
+    if mandate is None:
+        raise Http404
+    return mandate

@@ -32,6 +32,19 @@ class WebhookRejected(AcquirerError):
     """The notification is not authentic or not understood; it changes nothing."""
 
 
+class CredentialsRejected(PermanentAcquirerError):
+    """The acquirer refused the tenant's credentials (wrong key, wrong shop, revoked)."""
+
+
+class NotApplicable(PermanentAcquirerError):
+    """The acquirer kind has no such operation (e.g. "none" has nothing to connect to)."""
+
+
+class ChargeDeclined(PermanentAcquirerError):
+    """An off-session charge of a saved method was refused (declined card, expired
+    method, authentication required)."""
+
+
 @dataclass(frozen=True)
 class AcquirerConfig:
     kind: str
@@ -60,6 +73,40 @@ class PaymentRequest:
     site_url: str  # scheme://host of the tenant, for hosted pages served by the platform
     method: str = "card"
     receipt_items: tuple[ReceiptItem, ...] = ()
+    # Autopay: ask the acquirer to keep the payment method for later off-session charges
+    # (a token at the acquirer; card data never reaches the platform).
+    save_method: bool = False
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """A payment method the acquirer keeps for us: only its token (and Stripe's Customer)."""
+
+    token: str
+    customer: str = ""
+    title: str = ""  # e.g. "Visa *4242", for the resident to recognise it
+
+
+@dataclass(frozen=True)
+class SavedChargeRequest:
+    """Charge a saved method without the resident (autopay)."""
+
+    payment_id: str  # PortalPayment.public_id; the idempotency key as well
+    amount: Decimal
+    currency: str
+    description: str
+    account_number: str
+    email: str
+    method: SavedMethod
+    receipt_items: tuple[ReceiptItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What a successful credentials check learned (shown to staff)."""
+
+    account: str  # the acquirer's id of the merchant account or shop
+    live: bool | None = None  # None: the acquirer did not say
 
 
 @dataclass(frozen=True)
@@ -105,6 +152,23 @@ class Acquirer(Protocol):
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookNotice:
         """Verify and understand a notification. Raises WebhookRejected."""
+        ...
+
+    def check_connection(self) -> ConnectionInfo:
+        """A cheap authenticated call. Raises CredentialsRejected, RetryableAcquirerError,
+        NotApplicable."""
+        ...
+
+    def saved_method(self, acquirer_payment_id: str) -> SavedMethod | None:
+        """The method a successful payment created with `save_method` left saved."""
+        ...
+
+    def charge_saved(self, request: SavedChargeRequest) -> tuple[CreatedPayment, StatusReport]:
+        """Charge a saved method off-session. Raises ChargeDeclined when refused."""
+        ...
+
+    def forget_saved(self, method: SavedMethod) -> None:
+        """Detach / delete the saved method at the acquirer where it has such a call."""
         ...
 
 

@@ -1,6 +1,7 @@
 """The resident's confirmation of a successful payment: an outbox row (notifications
 kind `payment_received`) written in the same transaction as the transition, delivered by
-the notifications job. The dedupe key makes a second success report add nothing."""
+the notifications job. The dedupe key makes a second success report add nothing. An
+autopay charge's confirmation is the `autopay_succeeded` kind: the "after" notice."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ def payment_confirmation_enqueue(payment, *, tz) -> None:
                    "paid_on": date_format(timezone.localtime(payment.paid_at, tz),
                                           "SHORT_DATE_FORMAT"),
                    "payment_id": str(payment.public_id)}
-    notification_enqueue(kind=Kind.PAYMENT_RECEIVED, user=payment.user,
+    # An autopay charge gets its own wording ("autopay charged ..."), in place of this one.
+    kind = (Kind.AUTOPAY_SUCCEEDED if payment.initiated_by == "autopay"
+            else Kind.PAYMENT_RECEIVED)
+    notification_enqueue(kind=kind, user=payment.user,
                          account=payment.account, email=payment.email, context=context,
                          dedupe_key=f"portal-payment:{payment.public_id}")
     payment.confirmation_sent_at = timezone.now()

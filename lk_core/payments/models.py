@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lk_core.billing.models import MONEY, Account
+from lk_core.billing.models import MONEY, Account, Invoice
 
 
 class AcquirerKind(models.TextChoices):
@@ -94,6 +95,11 @@ class PaymentMethod(models.TextChoices):
     SBP = "sbp", _("SBP (Faster Payments System)")
 
 
+class Initiator(models.TextChoices):
+    RESIDENT = "resident", _("The resident")
+    AUTOPAY = "autopay", _("Autopay")
+
+
 class PortalPayment(models.Model):
     """A payment a resident started in the portal. `public_id` is the payment id the
     acquirer metadata, URLs and the billing export use."""
@@ -109,6 +115,8 @@ class PortalPayment(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     method = models.CharField(_("method"), max_length=10, choices=PaymentMethod.choices,
                               default=PaymentMethod.CARD)
+    initiated_by = models.CharField(_("initiated by"), max_length=10,
+                                    choices=Initiator.choices, default=Initiator.RESIDENT)
     acquirer = models.CharField(_("acquirer"), max_length=20, choices=AcquirerKind.choices)
     mode = models.CharField(_("mode"), max_length=10, choices=AcquirerMode.choices)
     acquirer_payment_id = models.CharField(_("acquirer payment id"), max_length=100,
@@ -209,3 +217,102 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.acquirer} {self.event_type} {self.status}"
+
+
+# --- autopay ----------------------------------------------------------------------------
+
+class MandateStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the first payment")
+    ACTIVE = "active", _("Active")
+    CANCELED = "canceled", _("Canceled")
+
+
+LIVE_MANDATE_STATUSES = (MandateStatus.PENDING, MandateStatus.ACTIVE)
+
+
+class AutopayMandate(models.Model):
+    """A resident's consent to charge the amount due of each new invoice of one account
+    with a payment method the acquirer saved (only its token is kept here), on a day of
+    the month, never above the cap. Canceled mandates stay as the record of consent."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT,
+                                related_name="autopay_mandates", verbose_name=_("account"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="autopay_mandates", verbose_name=_("resident"))
+    email = models.CharField(_("e-mail for the receipt"), max_length=254, blank=True)
+    day = models.PositiveSmallIntegerField(
+        _("day of month"), validators=[MinValueValidator(1), MaxValueValidator(28)])
+    cap = models.DecimalField(_("limit per charge"), **MONEY)
+    status = models.CharField(_("status"), max_length=10, choices=MandateStatus.choices,
+                              default=MandateStatus.PENDING, db_index=True)
+    acquirer = models.CharField(_("acquirer"), max_length=20, choices=AcquirerKind.choices)
+    mode = models.CharField(_("mode"), max_length=10, choices=AcquirerMode.choices)
+    # The first payment, made by the resident on the hosted page, saves the method.
+    setup_payment = models.OneToOneField(PortalPayment, on_delete=models.PROTECT,
+                                         related_name="autopay_setup", null=True, blank=True)
+    method_token = models.CharField(_("saved method token"), max_length=100, blank=True)
+    customer_token = models.CharField(_("acquirer customer"), max_length=100, blank=True)
+    method_title = models.CharField(_("payment method"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why canceled"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("autopay")
+        verbose_name_plural = _("autopay")
+        ordering = ["-created_at"]
+        constraints = [
+            # Written as "not canceled" (not an IN list): PostgreSQL prints that condition
+            # the same way after the schema copy recreates the index.
+            models.UniqueConstraint(fields=["account"],
+                                    condition=~models.Q(status="canceled"),
+                                    name="autopaymandate_one_live_per_account"),
+            models.CheckConstraint(condition=models.Q(cap__gt=0),
+                                   name="autopaymandate_cap_positive"),
+            models.CheckConstraint(condition=models.Q(day__gte=1, day__lte=28),
+                                   name="autopaymandate_day_1_28"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.number} · {self.get_status_display()}"
+
+
+class ChargeStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CHARGING = "charging", _("Charging")
+    SUCCEEDED = "succeeded", _("Paid")
+    FAILED = "failed", _("Failed")
+    OVER_CAP = "over_cap", _("Not charged: above the limit")
+    NOTHING_DUE = "nothing_due", _("Not charged: nothing due")
+    SETUP = "setup", _("Paid by the first payment")
+    CANCELED = "canceled", _("Not charged: autopay canceled")
+
+
+class AutopayCharge(models.Model):
+    """At most one autopay attempt per invoice, whatever runs the job and how often: the
+    unique invoice is the guarantee against charging twice."""
+
+    mandate = models.ForeignKey(AutopayMandate, on_delete=models.PROTECT,
+                                related_name="charges")
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT,
+                                   related_name="autopay_charge")
+    scheduled_for = models.DateField(_("charge on"))
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    status = models.CharField(_("status"), max_length=12, choices=ChargeStatus.choices,
+                              default=ChargeStatus.SCHEDULED, db_index=True)
+    payment = models.OneToOneField(PortalPayment, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="autopay_charge")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    notice_sent_on = models.DateField(_("notice before sent on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("autopay charge")
+        verbose_name_plural = _("autopay charges")
+        ordering = ["-scheduled_for", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.scheduled_for} {self.status}"

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 
 from lk_core.billing.models import Account, ChargeLine, Invoice
 from lk_core.payments.acquirers import (
@@ -20,12 +21,18 @@ from lk_core.payments.acquirers import (
 )
 from lk_core.payments.crypto import credentials_decrypt, mask
 from lk_core.payments.models import (
+    LIVE_MANDATE_STATUSES,
     AcquirerKind,
     AcquirerMode,
+    AutopayMandate,
     PaymentSettings,
     PaymentStatus,
     PortalPayment,
 )
+
+# An open payment's page (or the API) asks the acquirer itself at most this often.
+REFRESH_EVERY_SECONDS = 5
+WAITING_STATUSES = (PaymentStatus.CREATED, PaymentStatus.PENDING)
 
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     AcquirerKind.STRIPE: ("secret_key", "webhook_secret"),
@@ -141,3 +148,24 @@ def payment_totals(queryset: QuerySet[PortalPayment]) -> list[dict]:
     labels = dict(PaymentStatus.choices)
     return [{"status": labels.get(row["status"], row["status"]), "count": row["count"],
              "total": row["total"]} for row in rows]
+
+
+def payment_due_for_refresh(payment: PortalPayment) -> bool:
+    """Still open, and the acquirer was not asked in the last REFRESH_EVERY_SECONDS."""
+    if payment.status not in WAITING_STATUSES:
+        return False
+    last = payment.last_checked_at
+    return last is None or (timezone.now() - last).total_seconds() >= REFRESH_EVERY_SECONDS
+
+
+def refundable_amount(payment: PortalPayment) -> Decimal:
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        return Decimal("0.00")
+    return payment.amount - payment.refunded_amount
+
+
+def autopay_mandates_for_accounts(accounts: QuerySet[Account]) -> list[AutopayMandate]:
+    """The live (pending or active) autopay of each of these accounts, with its account."""
+    return list(AutopayMandate.objects.filter(account__in=accounts,
+                                              status__in=LIVE_MANDATE_STATUSES)
+                .select_related("account", "setup_payment").order_by("account__number"))

@@ -21,6 +21,9 @@ from lk_core.billing.versions import account_data_changed
 from lk_core.payments import confirmation
 from lk_core.payments.acquirers import (
     AcquirerError,
+    ConnectionInfo,
+    CredentialsRejected,
+    NotApplicable,
     PaymentRequest,
     StatusReport,
     WebhookRejected,
@@ -30,6 +33,7 @@ from lk_core.payments.models import (
     TRANSITIONS,
     AcquirerKind,
     AcquirerMode,
+    Initiator,
     PaymentMethod,
     PaymentSettings,
     PaymentStatus,
@@ -43,8 +47,10 @@ from lk_core.payments.selectors import (
     acquirer_get,
     amount_due,
     card_payments_ready,
+    payment_due_for_refresh,
     payment_settings_get,
     receipt_items,
+    refundable_amount,
     sandbox_allowed,
 )
 
@@ -145,7 +151,7 @@ def credentials_rotate_all() -> int:
 AMOUNT_PATTERN = re.compile(r"\d{1,12}(?:[.,]\d+)?")
 
 
-def _parse_amount(raw: Decimal | str) -> Decimal:
+def parse_amount(raw: Decimal | str) -> Decimal:
     """Plain digits with an optional decimal comma or point; no signs, exponents or NaN."""
     text = re.sub(r"\s", "", str(raw))
     if not AMOUNT_PATTERN.fullmatch(text):
@@ -163,7 +169,7 @@ def payment_amount_validate(*, row: PaymentSettings, account: Account,
         if due is None:
             raise ValidationError({"amount": [_("Nothing is due; enter the amount to pay.")]})
         amount = due
-    amount = _parse_amount(amount)
+    amount = parse_amount(amount)
     if due is not None and amount != due and not row.allow_other_amount:
         raise ValidationError({"amount": [
             _("Only the amount due (%(due)s) can be paid.") % {"due": number_format(due, 2)}]})
@@ -184,9 +190,11 @@ def _method_validate(row: PaymentSettings, method: str) -> None:
 
 
 def payment_create(*, user, account: Account, site_url: str, amount: Decimal | str | None = None,
-                   method: str = PaymentMethod.CARD, email: str = "") -> PortalPayment:
+                   method: str = PaymentMethod.CARD, email: str = "",
+                   save_method: bool = False) -> PortalPayment:
     """Record a portal payment and open it at the tenant's acquirer. The caller has
-    checked that `account` is the user's. Raises ValidationError (translated)."""
+    checked that `account` is the user's. Raises ValidationError (translated).
+    `save_method`: autopay's first payment, which asks the acquirer to keep the method."""
     row = payment_settings_get()
     if not card_payments_ready(row):
         raise ValidationError(_("Card payment is not available; pay by the QR code on your "
@@ -205,12 +213,37 @@ def payment_create(*, user, account: Account, site_url: str, amount: Decimal | s
         payment = PortalPayment.objects.create(
             account=account, user=user, amount=amount, currency=row.currency, method=method,
             acquirer=row.acquirer, mode=row.mode, email=email)
-        _record(payment, "", PaymentStatus.CREATED, source="create")
-    return _open_at_acquirer(payment, acquirer, row=row, site_url=site_url)
+        record_created(payment, source="create")
+    return _open_at_acquirer(payment, acquirer, row=row, site_url=site_url,
+                             save_method=save_method)
+
+
+def record_created(payment: PortalPayment, *, source: str) -> None:
+    _record(payment, "", PaymentStatus.CREATED, source=source)
+
+
+def payment_opened(*, payment_pk: int, acquirer_payment_id: str,
+                   acquirer_reference: str = "", confirmation_url: str = "") -> PortalPayment:
+    """The acquirer accepted the payment: keep its ids and move `created` to `pending`."""
+    with transaction.atomic():
+        locked = PortalPayment.objects.select_for_update().get(pk=payment_pk)
+        locked.acquirer_payment_id = acquirer_payment_id
+        locked.acquirer_reference = locked.acquirer_reference or acquirer_reference
+        locked.confirmation_url = confirmation_url
+        locked.save(update_fields=["acquirer_payment_id", "acquirer_reference",
+                                   "confirmation_url", "updated_at"])
+        if locked.status == PaymentStatus.CREATED:
+            _set_status(locked, PaymentStatus.PENDING, source="create")
+    return locked
+
+
+def payment_fail(*, payment_pk: int, source: str, note: str) -> None:
+    """The acquirer refused the payment for good (where the state machine allows)."""
+    _move(payment_pk, PaymentStatus.FAILED, source=source, note=note[:300])
 
 
 def _open_at_acquirer(payment: PortalPayment, acquirer, *, row: PaymentSettings,
-                      site_url: str) -> PortalPayment:
+                      site_url: str, save_method: bool = False) -> PortalPayment:
     return_path = reverse("payments:return", args=[payment.public_id])
     request = PaymentRequest(
         payment_id=str(payment.public_id), amount=payment.amount, currency=payment.currency,
@@ -219,7 +252,8 @@ def _open_at_acquirer(payment: PortalPayment, acquirer, *, row: PaymentSettings,
         return_url=site_url + return_path, site_url=site_url, method=payment.method,
         receipt_items=receipt_items(payment.account, payment.amount,
                                     per_service=row.receipt_per_service,
-                                    one_item_name=_("Utility services")))
+                                    one_item_name=_("Utility services")),
+        save_method=save_method)
     try:
         created = acquirer.create_payment(request)
     except AcquirerError as exc:
@@ -228,14 +262,9 @@ def _open_at_acquirer(payment: PortalPayment, acquirer, *, row: PaymentSettings,
         _move(payment.pk, PaymentStatus.FAILED, source="create", note=str(exc)[:300])
         raise ValidationError(_("The payment service did not accept the payment. "
                                 "Please try again later.")) from exc
-    with transaction.atomic():
-        locked = PortalPayment.objects.select_for_update().get(pk=payment.pk)
-        locked.acquirer_payment_id = created.acquirer_payment_id
-        locked.confirmation_url = created.confirmation_url
-        locked.save(update_fields=["acquirer_payment_id", "confirmation_url", "updated_at"])
-        if locked.status == PaymentStatus.CREATED:
-            _set_status(locked, PaymentStatus.PENDING, source="create")
-    return locked
+    return payment_opened(payment_pk=payment.pk,
+                          acquirer_payment_id=created.acquirer_payment_id,
+                          confirmation_url=created.confirmation_url)
 
 
 # --- the state machine ------------------------------------------------------------------
@@ -264,6 +293,9 @@ def _set_status(payment: PortalPayment, status: str, *, source: str, note: str =
     account_data_changed(account_id=payment.account_id)
     if status == PaymentStatus.SUCCEEDED:
         confirmation.payment_confirmation_enqueue(payment, tz=_tenant_tz())
+    from lk_core.payments import autopay  # autopay calls this module
+
+    autopay.on_payment_status(payment, status)
 
 
 def _move(payment_pk: int, status: str, *, source: str, note: str = "") -> None:
@@ -494,6 +526,8 @@ def payments_reconcile(*, older_than_minutes: int = 15, now: dt.datetime | None 
     stale = PortalPayment.objects.filter(created_at__lt=cutoff, status__in=(
         PaymentStatus.CREATED, PaymentStatus.PENDING))
     for payment in stale.order_by("created_at")[:500]:
+        if not payment.acquirer_payment_id and payment.initiated_by == Initiator.AUTOPAY:
+            continue  # autopay asks again with the same idempotency key (autopay.py)
         if not payment.acquirer_payment_id:
             # Never reached the acquirer (the process died in between): nothing to pay.
             _move(payment.pk, PaymentStatus.FAILED, source="reconcile",
@@ -506,19 +540,97 @@ def payments_reconcile(*, older_than_minutes: int = 15, now: dt.datetime | None 
     return counts
 
 
-def payment_refund(*, payment: PortalPayment, amount: Decimal | None = None) -> None:
-    """Ask the acquirer to refund; the status changes when the acquirer confirms it (its
-    notification or the next refresh), not here."""
-    amount = amount if amount is not None else payment.amount - payment.refunded_amount
-    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED) or \
-            amount <= 0 or amount > payment.amount - payment.refunded_amount:
-        raise ValidationError(_("This payment cannot be refunded for that amount."))
+def payment_refresh_if_stale(*, payment: PortalPayment, source: str) -> PortalPayment:
+    """What the return page and the API do while a payment is open: ask the acquirer (at
+    most every REFRESH_EVERY_SECONDS) and answer with the payment as it now is."""
+    if payment_due_for_refresh(payment):
+        payment_refresh(payment=payment, source=source)
+        payment.refresh_from_db()
+    return payment
+
+
+def payment_refund(*, payment: PortalPayment, amount: Decimal | str | None = None,
+                   actor=None) -> Decimal:
+    """Ask the acquirer to refund `amount` (default: all that is left); the status
+    changes when the acquirer confirms it (its notification or the refresh below), not
+    here. With an `actor` (the staff console) the refund is written to the audit log.
+    Returns the amount asked for."""
+    refundable = refundable_amount(payment)
+    try:
+        amount = refundable if amount in (None, "") else parse_amount(amount)
+    except ValidationError:
+        raise ValidationError({"amount": [_("Enter an amount in roubles, e.g. 1234.50.")]}
+                              ) from None
+    if refundable <= 0:
+        raise ValidationError(_("This payment cannot be refunded."))
+    if amount <= 0 or amount > refundable:
+        raise ValidationError({"amount": [
+            _("Enter an amount from 0,01 to %(max)s.") % {"max": number_format(refundable, 2)}]})
     acquirer = acquirer_get(payment_settings_get(), kind=payment.acquirer)
     try:
         acquirer.refund(acquirer_payment_id=payment.acquirer_payment_id,
                         acquirer_reference=payment.acquirer_reference, amount=amount,
                         payment_id=str(payment.public_id))
     except AcquirerError as exc:
+        _refund_audit(actor, payment, amount, error=str(exc))
         raise ValidationError(_("The acquirer refused the refund: %(error)s")
                               % {"error": exc}) from exc
+    _refund_audit(actor, payment, amount)
     payment_refresh(payment=payment, source="refund")
+    return amount
+
+
+def _refund_audit(actor, payment: PortalPayment, amount: Decimal, *, error: str = "") -> None:
+    if actor is None:
+        return
+    from lk_core.staff.services import staff_audit_record
+
+    details = {"amount": f"{amount:.2f}", "acquirer": payment.acquirer,
+               "account": payment.account.number}
+    if error:
+        details["error"] = error[:300]
+    staff_audit_record(actor=actor, section="refunds",
+                       action="payment_refund_failed" if error else "payment_refunded",
+                       target=str(payment.public_id), details=details)
+
+
+# --- checking the tenant's credentials ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    ok: bool
+    message: str  # translated, for staff
+
+
+def _connection_ok(row: PaymentSettings, info: ConnectionInfo) -> ConnectionResult:
+    if info.live is not None and info.live != (row.mode == "live"):
+        return ConnectionResult(False, _("The credentials work, but they are for the other "
+                                         "mode: switch the mode or enter the right keys."))
+    return ConnectionResult(True, _("Connected to %(acquirer)s (%(account)s).")
+                            % {"acquirer": row.get_acquirer_display(), "account": info.account})
+
+
+def acquirer_connection_test(*, actor) -> ConnectionResult:
+    """One cheap authenticated call with the stored credentials; the outcome, never a
+    credential, goes to the audit log."""
+    row = payment_settings_get()
+    try:
+        info: ConnectionInfo = acquirer_get(row).check_connection()
+    except NotApplicable:
+        result = ConnectionResult(False, _("No acquirer is chosen: there is nothing to test."))
+    except CredentialsRejected:
+        result = ConnectionResult(False, _("The acquirer refused the credentials. Check the "
+                                           "keys and the mode (test or live)."))
+    except AcquirerError as exc:
+        result = ConnectionResult(False, _("The acquirer could not be reached; try again "
+                                           "later.") if exc.retryable else
+                                  _("The acquirer refused the request: %(error)s")
+                                  % {"error": exc})
+    else:
+        result = _connection_ok(row, info)
+    from lk_core.staff.services import staff_audit_record
+
+    staff_audit_record(actor=actor, section="payments", action="acquirer_connection_tested",
+                       target=row.acquirer, details={"ok": result.ok, "mode": row.mode,
+                                                     "message": result.message})
+    return result

@@ -7,6 +7,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import (
@@ -17,20 +18,18 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import render
-from django.urls import NoReverseMatch
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lk_core.payments import access, selectors, services
-from lk_core.payments.forms import PayForm
-from lk_core.payments.models import AcquirerKind, PaymentStatus
+from lk_core.payments import access, autopay, selectors, services
+from lk_core.payments.forms import AutopayForm, AutopayTermsForm, PayForm
+from lk_core.payments.models import AcquirerKind, AutopayMandate
 from lk_core.users.models import UserKind
 
 WEBHOOK_ACQUIRERS = (AcquirerKind.STRIPE, AcquirerKind.YOOKASSA)
 MAX_WEBHOOK_BYTES = 256 * 1024
-# The return page asks the acquirer itself at most this often while waiting.
-REFRESH_EVERY_SECONDS = 5
 
 
 def resident_required(view):
@@ -91,7 +90,7 @@ def pay(request: HttpRequest) -> HttpResponse:
         "card_payments": ready})
 
 
-def _add_errors(form: PayForm, exc: ValidationError) -> None:
+def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -105,19 +104,13 @@ def payment_return(request: HttpRequest, public_id) -> HttpResponse:
     """Where the acquirer sends the resident back: the real status, asked of the acquirer
     while it is still open, and a page that refreshes itself until it is decided."""
     payment = access.payment_get_for_resident(user=request.user, public_id=public_id)
-    if payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING) and _due_for_refresh(
-            payment):
-        services.payment_refresh(payment=payment, source="return")
-        payment.refresh_from_db()
-    waiting = payment.status in (PaymentStatus.CREATED, PaymentStatus.PENDING)
+    payment = services.payment_refresh_if_stale(payment=payment, source="return")
+    waiting = payment.status in selectors.WAITING_STATUSES
     return render(request, "payments/return.html", {
-        "payment": payment, "waiting": waiting, "refresh_seconds": REFRESH_EVERY_SECONDS,
+        "payment": payment, "waiting": waiting,
+        "refresh_seconds": selectors.REFRESH_EVERY_SECONDS,
+        "autopay_setup": AutopayMandate.objects.filter(setup_payment=payment).first(),
         "transitions": payment.transitions.all()})
-
-
-def _due_for_refresh(payment) -> bool:
-    last = payment.last_checked_at
-    return last is None or (timezone.now() - last).total_seconds() >= REFRESH_EVERY_SECONDS
 
 
 @resident_required
@@ -125,6 +118,64 @@ def _due_for_refresh(payment) -> bool:
 def history(request: HttpRequest) -> HttpResponse:
     payments = selectors.payments_for_accounts(access.resident_accounts(request.user))
     return render(request, "payments/history.html", {"payments": payments})
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def autopay_page(request: HttpRequest) -> HttpResponse:
+    """Turn autopay on for an account (the first payment saves the card), see it, change
+    the day or the limit, cancel it."""
+    accounts = list(access.resident_accounts(request.user))
+    mandates = selectors.autopay_mandates_for_accounts(access.resident_accounts(request.user))
+    covered = {mandate.account_id for mandate in mandates
+               if mandate.status == "active"}
+    free = [account for account in accounts if account.pk not in covered]
+    current = access.current_account(request)
+    form = AutopayForm(request.POST if request.POST.get("action") == "start" else None,
+                       accounts=free, initial={
+                           "account": current.pk if current else None, "day": 10,
+                           "cap": selectors.amount_due(current) if current else None,
+                           "email": request.user.email})
+    if request.method == "POST" and request.POST.get("action") == "start" and form.is_valid():
+        account = access.account_get_for_resident(user=request.user,
+                                                  account_id=form.cleaned_data["account"])
+        try:
+            mandate = autopay.autopay_start(
+                user=request.user, account=account, day=form.cleaned_data["day"],
+                cap=form.cleaned_data["cap"], site_url=_site_url(request),
+                email=form.cleaned_data["email"] or request.user.email)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _to_hosted_page(mandate.setup_payment.confirmation_url)
+    return render(request, "payments/autopay.html", {
+        "form": form, "available": autopay.autopay_available(),
+        "terms": [(mandate, AutopayTermsForm(initial={"day": mandate.day, "cap": mandate.cap},
+                                             prefix=f"m{mandate.pk}"))
+                  for mandate in mandates]}, status=400 if form.errors else 200)
+
+
+@resident_required
+@require_POST
+def autopay_change(request: HttpRequest, mandate_id: int) -> HttpResponse:
+    mandate = access.mandate_get_for_resident(user=request.user, mandate_id=mandate_id)
+    if request.POST.get("action") == "cancel":
+        autopay.autopay_cancel(mandate=mandate)
+        messages.success(request, _("Autopay is canceled; the saved card is forgotten."))
+        return HttpResponseRedirect(reverse("payments:autopay"))
+    form = AutopayTermsForm(request.POST, prefix=f"m{mandate.pk}")
+    if form.is_valid():
+        try:
+            autopay.autopay_update(mandate=mandate, day=form.cleaned_data["day"],
+                                   cap=form.cleaned_data["cap"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Autopay is changed."))
+    else:
+        messages.error(request, " ".join(
+            str(error) for errors in form.errors.values() for error in errors))
+    return HttpResponseRedirect(reverse("payments:autopay"))
 
 
 @csrf_exempt

@@ -25,6 +25,7 @@ class Section(StrEnum):
     APPEAL_ROUTES = "appeal_routes"  # appeal categories and routes
     RESIDENTS = "residents"        # search, office registration, block, reset
     BILLING = "billing"            # import runs, uploads, exports
+    REFUNDS = "refunds"            # refunding card payments (the payments list shows them)
 
 
 class Action(StrEnum):
@@ -49,6 +50,7 @@ ROLE_GRANTS: dict[str, dict[Section, frozenset[Action]]] = {
         Section.APPEALS: FULL,
         Section.RESIDENTS: FULL,
         Section.BILLING: VIEW,
+        Section.REFUNDS: FULL,  # a resident's refund is settled at the counter
     },
     # Read-only: sees what the tenant is configured to do, changes nothing. Staff accounts
     # (who works here) and credentials stay with the administrator.

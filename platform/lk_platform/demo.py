@@ -211,11 +211,23 @@ def demo_registration_hint(utility: Utility, spec: DemoUtility) -> str:
     return f"account {account.number}, passport {passport}"
 
 
+def demo_payments_ensure(utility: Utility) -> None:
+    """Card payments and autopay through the built-in TEST acquirer (staff may switch)."""
+    from django_tenants.utils import schema_context
+
+    from lk_core.payments.services import payment_settings_update
+
+    with schema_context(utility.schema_name):
+        payment_settings_update(acquirer="sandbox", mode="test", autopay_enabled=True)
+
+
 def demo_seed() -> list[tuple[Utility, bool]]:
     demo_operator_ensure()
     results = []
     for spec in DEMO_UTILITIES:
         utility, created = demo_utility_ensure(spec)
+        if created:
+            demo_payments_ensure(utility)
         demo_billing_ensure(utility, spec, created)
         demo_registration_ensure(utility)
         demo_payments_ensure(utility)

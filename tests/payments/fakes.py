@@ -95,6 +95,8 @@ class FakeStripe(FakeServer):
         self.params: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.by_idempotency: dict[str, str] = {}
+        self.payment_methods: dict[str, dict] = {}
+        self.declining: set[str] = set()  # payment methods whose off-session charges fail
 
     def handle(self, record: dict) -> tuple[int, dict]:
         auth = record["headers"].get("Authorization", "")
@@ -109,7 +111,54 @@ class FakeStripe(FakeServer):
             return 200, self._expanded(self.sessions[match[1]], record["query"])
         if method == "POST" and path == "/v1/refunds":
             return self._refund(parse_stripe_form(record["body"]))
+        if method == "GET" and path == "/v1/balance":
+            return 200, {"object": "balance", "livemode": False,
+                         "available": [{"amount": 0, "currency": "rub"}], "pending": []}
+        if method == "POST" and path == "/v1/payment_intents":
+            return self._off_session_intent(record)
+        match = re.fullmatch(r"/v1/payment_intents/([\w]+)", path)
+        if method == "GET" and match and match[1] in self.intents:
+            return 200, self.intents[match[1]]
+        match = re.fullmatch(r"/v1/payment_methods/([\w]+)/detach", path)
+        if method == "POST" and match and match[1] in self.payment_methods:
+            self.payment_methods[match[1]]["customer"] = None
+            return 200, self.payment_methods[match[1]]
         return 404, {"error": {"type": "invalid_request_error", "message": "No such object"}}
+
+    def _off_session_intent(self, record: dict) -> tuple[int, dict]:
+        key = record["headers"].get("Idempotency-Key", "")
+        if key in self.by_idempotency:
+            return 200, self.intents[self.by_idempotency[key]]
+        params = parse_stripe_form(record["body"])
+        method = self.payment_methods.get(params.get("payment_method", ""))
+        if method is None or method["customer"] != params.get("customer") or \
+                params.get("off_session") != "true" or params.get("confirm") != "true":
+            return 400, {"error": {"type": "invalid_request_error",
+                                   "message": "The payment method is not attached"}}
+        amount = int(params["amount"])
+        intent = self._intent(amount, params["currency"], params.get("metadata", {}),
+                              method["id"])
+        self.by_idempotency[key] = intent["id"]
+        if method["id"] in self.declining:
+            intent.update(status="requires_payment_method", amount_received=0,
+                          last_payment_error={"code": "card_declined",
+                                              "message": "Your card was declined."})
+            return 402, {"error": {"type": "card_error", "code": "card_declined",
+                                   "decline_code": "insufficient_funds",
+                                   "message": "Your card has insufficient funds.",
+                                   "payment_intent": intent}}
+        return 200, intent
+
+    def _intent(self, amount: int, currency: str, metadata: dict, method_id: str) -> dict:
+        intent_id = "pi_" + uuid.uuid4().hex[:16]
+        charge = {"id": "ch_" + uuid.uuid4().hex[:16], "object": "charge", "amount": amount,
+                  "amount_refunded": 0, "currency": currency, "payment_intent": intent_id,
+                  "metadata": {}, "refunded": False}
+        self.intents[intent_id] = {
+            "id": intent_id, "object": "payment_intent", "amount": amount,
+            "amount_received": amount, "currency": currency, "metadata": metadata,
+            "status": "succeeded", "latest_charge": charge, "payment_method": method_id}
+        return self.intents[intent_id]
 
     def _create_session(self, record: dict) -> tuple[int, dict]:
         key = record["headers"].get("Idempotency-Key", "")
@@ -126,7 +175,7 @@ class FakeStripe(FakeServer):
             "metadata": params.get("metadata", {}), "status": "open",
             "payment_status": "unpaid", "payment_intent": None,
             "client_reference_id": params.get("client_reference_id"),
-            "customer_email": params.get("customer_email")}
+            "customer_email": params.get("customer_email"), "customer": None}
         self.params[session_id] = params
         self.by_idempotency[key] = session_id
         return 200, self.sessions[session_id]
@@ -135,6 +184,8 @@ class FakeStripe(FakeServer):
         result = dict(session)
         if "payment_intent" in query and session["payment_intent"]:
             intent = dict(self.intents[session["payment_intent"]])
+            if "payment_method" in query:
+                intent["payment_method"] = self.payment_methods[intent["payment_method"]]
             result["payment_intent"] = intent
         return result
 
@@ -151,19 +202,21 @@ class FakeStripe(FakeServer):
 
     # --- what Stripe would do when the card is paid --------------------------------------
 
-    def pay(self, session_id: str) -> dict:
-        session = self.sessions[session_id]
-        intent_id = "pi_" + uuid.uuid4().hex[:16]
-        charge = {"id": "ch_" + uuid.uuid4().hex[:16], "object": "charge",
-                  "amount": session["amount_total"], "amount_refunded": 0,
-                  "currency": session["currency"], "payment_intent": intent_id,
-                  "metadata": {}, "refunded": False}
-        self.intents[intent_id] = {
-            "id": intent_id, "object": "payment_intent", "amount": session["amount_total"],
-            "amount_received": session["amount_total"], "currency": session["currency"],
-            "metadata": self.params[session_id]["payment_intent_data"]["metadata"],
-            "status": "succeeded", "latest_charge": charge}
-        session.update(status="complete", payment_status="paid", payment_intent=intent_id)
+    def pay(self, session_id: str, last4: str = "4242") -> dict:
+        """The resident pays on Checkout. A session that asked to save the card leaves a
+        Customer with the PaymentMethod attached (setup_future_usage=off_session)."""
+        session, params = self.sessions[session_id], self.params[session_id]
+        saving = params.get("payment_intent_data", {}).get("setup_future_usage") == \
+            "off_session" and params.get("customer_creation") == "always"
+        customer = "cus_" + uuid.uuid4().hex[:14] if saving else None
+        method_id = "pm_" + uuid.uuid4().hex[:16]
+        self.payment_methods[method_id] = {
+            "id": method_id, "object": "payment_method", "type": "card",
+            "card": {"brand": "visa", "last4": last4}, "customer": customer}
+        intent = self._intent(session["amount_total"], session["currency"],
+                              params["payment_intent_data"]["metadata"], method_id)
+        session.update(status="complete", payment_status="paid", payment_intent=intent["id"],
+                       customer=customer)
         return session
 
 
@@ -184,6 +237,8 @@ class FakeYooKassa(FakeServer):
         self.params: dict[str, dict] = {}
         self.owner: dict[str, str] = {}
         self.by_idempotency: dict[tuple[str, str], str] = {}
+        self.saved_methods: dict[str, str] = {}  # saved payment method id -> shop
+        self.declining: set[str] = set()  # saved methods whose charges are canceled
 
     def _shop(self, record: dict) -> str | None:
         auth = record["headers"].get("Authorization", "")
@@ -200,6 +255,9 @@ class FakeYooKassa(FakeServer):
         path, method = record["path"], record["method"]
         if method == "POST" and path == "/v3/payments":
             return self._create(shop, record)
+        if method == "GET" and path == "/v3/me":
+            return 200, {"account_id": shop, "test": True, "fiscalization_enabled": True,
+                         "payment_methods": ["bank_card", "sbp"], "status": "enabled"}
         match = re.fullmatch(r"/v3/payments/([\w-]+)", path)
         if method == "GET" and match and self.owner.get(match[1]) == shop:
             return 200, self.payments[match[1]]
@@ -222,16 +280,44 @@ class FakeYooKassa(FakeServer):
             return 400, {"type": "error", "id": "x", "code": "invalid_request",
                          "parameter": "receipt", "description": "Receipt total differs"}
         payment_id = str(uuid.uuid4())
+        if "payment_method_id" in params:
+            return self._charge_saved(shop, key, payment_id, params)
         self.payments[payment_id] = {
             "id": payment_id, "status": "pending", "paid": False, "amount": params["amount"],
             "confirmation": {"type": "redirect", "return_url": params["confirmation"]["return_url"],
                              "confirmation_url": f"https://yoomoney.test/checkout?orderId={payment_id}"},
             "created_at": "2026-11-24T10:00:00.000Z", "description": params.get("description"),
             "metadata": params.get("metadata", {}),
-            "payment_method": {"type": params["payment_method_data"]["type"], "id": payment_id,
-                               "saved": False},
+            "payment_method": {"type": params["payment_method_data"]["type"],
+                               "id": "pm-" + payment_id, "saved": False},
             "recipient": {"account_id": shop, "gateway_id": "100500"},
             "refundable": False, "test": True}
+        self.params[payment_id] = params
+        self.owner[payment_id] = shop
+        self.by_idempotency[(shop, key)] = payment_id
+        return 200, self.payments[payment_id]
+
+    def _charge_saved(self, shop: str, key: str, payment_id: str,
+                      params: dict) -> tuple[int, dict]:
+        """A payment with a saved method: no confirmation, decided at once."""
+        token = params["payment_method_id"]
+        if self.saved_methods.get(token) != shop or "confirmation" in params:
+            return 400, {"type": "error", "id": "x", "code": "invalid_request",
+                         "parameter": "payment_method_id",
+                         "description": "Payment method is not saved"}
+        declined = token in self.declining
+        self.payments[payment_id] = {
+            "id": payment_id, "status": "canceled" if declined else "succeeded",
+            "paid": not declined, "amount": params["amount"],
+            "created_at": "2026-11-24T10:00:00.000Z", "description": params.get("description"),
+            "metadata": params.get("metadata", {}),
+            "payment_method": {"type": "bank_card", "id": token, "saved": True,
+                               "title": "Bank card *4444"},
+            "recipient": {"account_id": shop, "gateway_id": "100500"},
+            "refundable": not declined, "test": True}
+        if declined:
+            self.payments[payment_id]["cancellation_details"] = {
+                "party": "payment_network", "reason": "insufficient_funds"}
         self.params[payment_id] = params
         self.owner[payment_id] = shop
         self.by_idempotency[(shop, key)] = payment_id
@@ -256,6 +342,10 @@ class FakeYooKassa(FakeServer):
         if status == "succeeded":
             payment["captured_at"] = "2026-11-24T10:01:00.000Z"
             payment["refundable"] = True
+            if self.params[payment_id].get("save_payment_method"):
+                method = payment["payment_method"]
+                method.update(saved=True, title="Bank card *4444")
+                self.saved_methods[method["id"]] = self.owner[payment_id]
         if status == "canceled":
             payment["cancellation_details"] = {"party": "yoo_money",
                                                "reason": "expired_on_confirmation"}

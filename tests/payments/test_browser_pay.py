@@ -36,7 +36,7 @@ def _seed():
             resident.user.set_password(PASSWORD)
             resident.user.must_change_password = False
             resident.user.save()
-            configure("sandbox")
+            configure("sandbox", autopay_enabled=True)
         return resident
     finally:
         connection.close()
@@ -130,3 +130,37 @@ def test_resident_pays_through_the_sandbox(paying_resident, live_server_url, pho
     mail = _mail_for("To: payer@example.org", NUMBER, "1234,56", since=started)
     assert "Pay Test Water" in mail
     assert violations == []
+
+
+def test_resident_turns_autopay_on_and_cancels_it(paying_resident, live_server_url,
+                                                  phone_page):
+    base = live_server_url.format(host="paytest.localhost")
+    phone_page.goto(base + "/login/")
+    phone_page.fill("input[name=account_number]", NUMBER)
+    phone_page.fill("input[name=password]", PASSWORD)
+    phone_page.locator("main form button[type=submit]").click()
+    phone_page.wait_for_load_state()
+
+    phone_page.goto(base + "/payments/autopay/")
+    phone_page.select_option("select[name=day]", "15")
+    phone_page.fill("input[name=cap]", "3000")
+    phone_page.check("input[name=consent]")
+    screenshot(phone_page, "payments-autopay-form-phone")
+    phone_page.get_by_role("button", name="Оплатить и включить автоплатёж").click()
+
+    phone_page.wait_for_url("**/payments/sandbox/**")
+    assert "сохранена для автоплатежа" in phone_page.locator(".sandbox-save").inner_text()
+    phone_page.get_by_role("button", name="Подтвердить оплату").click()
+    phone_page.wait_for_url("**/payments/*-*/")
+    assert phone_page.locator(".payment-status-label").inner_text() == \
+        "Оплачено, ожидает проведения"
+
+    phone_page.goto(base + "/payments/autopay/")
+    mandate = phone_page.locator(".autopay-mandate").first
+    assert "Работает" in mandate.locator(".autopay-status").inner_text()
+    assert "TEST *4242" in mandate.inner_text() and "3000" in mandate.inner_text()
+    screenshot(phone_page, "payments-autopay-active-phone")
+    mandate.get_by_role("button", name="Отменить автоплатёж").click()
+    phone_page.wait_for_load_state()
+    assert "сохранённая карта забыта" in phone_page.locator(".messages").inner_text()
+    assert phone_page.locator(".autopay-mandate").count() == 0

@@ -170,3 +170,18 @@ def test_api_unreachable_is_retryable_and_changes_nothing(yk_payment, settings):
     assert payment_refresh(payment=yk_payment, source="test") is None
     yk_payment.refresh_from_db()
     assert yk_payment.status == PaymentStatus.PENDING
+
+
+def test_pay_page_offers_sbp_only_when_enabled_for_yookassa(alice, fake_yookassa, client_a):
+    client_a.force_login(alice.user)
+    configure("yookassa")
+    assert 'value="sbp"' not in client_a.get("/payments/").content.decode()
+    configure("yookassa", sbp_enabled=True)
+    assert 'value="sbp"' in client_a.get("/payments/").content.decode()
+    response = client_a.post("/payments/", {"account": alice.account.pk, "amount": "",
+                                            "method": "sbp", "email": "a@example.org"})
+    assert response.status_code == 302
+    payment = PortalPayment.objects.get()
+    assert payment.method == "sbp"
+    assert fake_yookassa.params[payment.acquirer_payment_id]["payment_method_data"] == \
+        {"type": "sbp"}

@@ -93,7 +93,7 @@ def test_payment_confirmation_sms_reaches_the_portal_phone(
     saved = []
     payment = SimpleNamespace(
         amount=Decimal("500.00"), account=account, user=alice, email=alice.email,
-        paid_at=timezone.now(), public_id="pay-1",
+        paid_at=timezone.now(), public_id="pay-1", initiated_by="resident",
         save=lambda update_fields: saved.append(update_fields))
     with django_capture_on_commit_callbacks(execute=True):
         payment_confirmation_enqueue(payment, tz=in_tenant_a.tzinfo)
