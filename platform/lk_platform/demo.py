@@ -130,17 +130,18 @@ def demo_registration_ensure(utility: Utility) -> None:
 
 
 def demo_payments_ensure(utility: Utility) -> None:
-    """Card payment through the built-in TEST acquirer, so a tester can pay. Only a utility
-    still without an acquirer gets it: what staff chose later is kept."""
+    """Card payments and autopay through the built-in TEST acquirer, so a tester can pay.
+    Only a utility still without an acquirer gets it: what staff chose later is kept."""
     from django_tenants.utils import schema_context
 
     from lk_core.payments.models import AcquirerKind
     from lk_core.payments.selectors import payment_settings_get
-    from lk_core.payments.services import payment_acquirer_choose
+    from lk_core.payments.services import payment_settings_update
 
     with schema_context(utility.schema_name):
         if payment_settings_get().acquirer == AcquirerKind.NONE:
-            payment_acquirer_choose(acquirer=AcquirerKind.SANDBOX, actor="demo")
+            payment_settings_update(acquirer=AcquirerKind.SANDBOX, mode="test",
+                                    autopay_enabled=True)
 
 
 # Appeal topics residents of every demo utility can write about (staff can change them).
@@ -211,23 +212,11 @@ def demo_registration_hint(utility: Utility, spec: DemoUtility) -> str:
     return f"account {account.number}, passport {passport}"
 
 
-def demo_payments_ensure(utility: Utility) -> None:
-    """Card payments and autopay through the built-in TEST acquirer (staff may switch)."""
-    from django_tenants.utils import schema_context
-
-    from lk_core.payments.services import payment_settings_update
-
-    with schema_context(utility.schema_name):
-        payment_settings_update(acquirer="sandbox", mode="test", autopay_enabled=True)
-
-
 def demo_seed() -> list[tuple[Utility, bool]]:
     demo_operator_ensure()
     results = []
     for spec in DEMO_UTILITIES:
         utility, created = demo_utility_ensure(spec)
-        if created:
-            demo_payments_ensure(utility)
         demo_billing_ensure(utility, spec, created)
         demo_registration_ensure(utility)
         demo_payments_ensure(utility)

@@ -16,7 +16,7 @@ def test_demo_gives_a_utility_without_acquirer_the_sandbox(utility_a, in_schema)
     demo.demo_payments_ensure(utility_a)
     with in_schema(utility_a):
         row = payment_settings_get()
-        assert row.acquirer == AcquirerKind.SANDBOX
+        assert row.acquirer == AcquirerKind.SANDBOX and row.autopay_enabled
         assert card_payments_ready(row)
 
 
