@@ -8,12 +8,20 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from lk_core.api.base import ResidentAPIView, valid_data
-from lk_core.notifications.models import ESSENTIAL_KINDS, Kind, NotificationPreference
+from lk_core.notifications.models import (
+    EMAIL_RECEIPT_KINDS,
+    ESSENTIAL_KINDS,
+    Kind,
+    NotificationPreference,
+)
 from lk_core.notifications.selectors import preferences_for
 from lk_core.notifications.services import preference_update
 
+# Receipts by e-mail are not kinds to mute: they are the resident's choices in the
+# portal's settings (paperless off means paper receipts); their e-mails' unsubscribe
+# links turn those choices off.
 MUTABLE_KINDS = [(value, label) for value, label in Kind.choices
-                 if value not in ESSENTIAL_KINDS]
+                 if value not in ESSENTIAL_KINDS and value not in EMAIL_RECEIPT_KINDS]
 
 
 class KindSerializer(serializers.Serializer):
@@ -40,7 +48,7 @@ def _preference(user) -> NotificationPreference:
 
 
 def _out(preference: NotificationPreference) -> dict:
-    muted = set(preference.muted_kinds)
+    muted = set(preference.muted_kinds) & {value for value, _label in MUTABLE_KINDS}
     return {"email_enabled": preference.email_enabled, "sms_enabled": preference.sms_enabled,
             "muted_kinds": sorted(muted),
             "kinds": [{"kind": value, "label": label, "muted": value in muted}

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lk_core.appeals.delivery import deliveries_create
@@ -199,14 +199,18 @@ def _refresh(appeal: Appeal, locked: Appeal) -> None:
 def _resident_notify(appeal: Appeal, event: AppealEvent) -> None:
     """The outbox row in the event's transaction (lk_core.notifications)."""
     from lk_core.notifications.models import Kind
+    from lk_core.notifications.selectors import resident_languages
     from lk_core.notifications.services import notification_enqueue
 
-    with translation.override(settings.LANGUAGE_CODE):
-        status = str(AppealStatus(event.status).label)
+    # The status code: its label is rendered in the reader's language (the inbox when
+    # read, e-mail and SMS in the resident's portal language).
+    language = resident_languages({appeal.author_id}).get(appeal.author_id,
+                                                           settings.LANGUAGE_CODE)
     notification_enqueue(
         kind=Kind.APPEAL_STATUS, user=appeal.author, account=appeal.account,
         phone=appeal.account.phone, dedupe_key=f"appeal-event:{event.pk}",
-        context={"appeal_number": str(appeal.pk), "status": status, "comment": event.text})
+        context={"appeal_number": str(appeal.pk), "status_code": event.status,
+                 "comment": event.text, "language": language})
 
 
 # --- the desk: assignment, internal notes, priority ----------------------------------------

@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from lk_core.billing.exporting import export_package_write
-from lk_core.billing.importing.lock import ImportBusy
+from lk_core.billing.importing.lock import ImportBusy, import_lock_free
 from lk_core.billing.importing.package import Package, PackageError, package_checksum
 from lk_core.billing.importing.progress import ImportProgress
 from lk_core.billing.importing.run import Outcome, package_import
@@ -92,6 +92,25 @@ def import_run_execute_queued(*, run_id: int, wait_seconds: float) -> str:
     if not claimed or run is None:
         return run.status if run else "missing"
     return import_run_execute(run=run, wait_seconds=wait_seconds).status
+
+
+def import_runs_fail_abandoned() -> int:
+    """Mark as failed the runs `running` for longer than BILLING_IMPORT_STALE_SECONDS while
+    nobody holds the tenant's import lock: their worker died and PostgreSQL rolled the
+    import back. A live import holds the lock, so it is left alone however long it takes."""
+    cutoff = timezone.now() - timedelta(seconds=settings.BILLING_IMPORT_STALE_SECONDS)
+    stale = ImportRun.objects.filter(status=ImportStatus.RUNNING, started_at__lt=cutoff)
+    if not stale.exists():
+        return 0
+    with transaction.atomic():
+        if not import_lock_free():
+            return 0
+        runs = list(stale.select_for_update(skip_locked=True))
+        for run in runs:
+            _run_finish(run, ImportStatus.FAILED, report={**run.report, "message": _(
+                "The import stopped without finishing (its worker ended); nothing was "
+                "changed. Import the package again.")})
+    return len(runs)
 
 
 def _run_record_outcome(run: ImportRun, package: Package, outcome: Outcome) -> None:

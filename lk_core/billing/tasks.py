@@ -27,3 +27,8 @@ def billing_pull() -> int:
             raise
         raise PermanentTaskError(str(exc)) from exc
     return sum(run is not None for run in runs)
+
+
+@task(queue_name="periodic", max_retries=0, time_limit=300)
+def billing_fail_abandoned_imports() -> int:
+    return services.import_runs_fail_abandoned()

@@ -9,10 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
@@ -21,8 +19,12 @@ from lk_core.meters.models import Meter, Reading, ReadingSource
 from lk_core.meters.selectors import accounts_for_reading_reminder
 from lk_core.meters.windows import ReadingWindow, WindowState, utility_window_state
 from lk_core.notifications.models import Kind
-from lk_core.notifications.selectors import current_utility, notification_settings_get
-from lk_core.notifications.services import reading_window_notify
+from lk_core.notifications.selectors import (
+    current_utility,
+    notification_settings_get,
+    resident_languages,
+)
+from lk_core.notifications.services import notification_enqueue, reading_window_notify
 
 ZONE_FIELDS = ("t1", "t2", "t3")
 JUMP_FACTOR = 3  # more than 3x the average monthly consumption asks for confirmation
@@ -238,15 +240,23 @@ def _store(*, user, meter: Meter, values, window: ReadingWindow, today, now, cha
                              replaced=own is not None, submitted_at=now)
 
 
+def _local(moment: dt.datetime, utility) -> str:
+    return f"{timezone.localtime(moment, utility.tzinfo):%d.%m.%Y %H:%M}"
+
+
 def _email_receipt(*, user, account: Account, receipt: SubmissionReceipt, utility) -> None:
-    address = user.email
-    if not address:
-        return
-    body = render_to_string("meters/email/reading_receipt.txt",
-                            {"receipt": receipt, "account": account, "utility": utility})
-    subject = _("Meter readings received: %(serial)s") % {"serial": receipt.meter.serial_number}
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL,
-                                            [address]))
+    """Through the outbox, in the submission's transaction: branded, retried, with the
+    unsubscribe link that turns this choice off (lk_core.notifications)."""
+    meter = receipt.meter
+    language = resident_languages({user.pk}).get(user.pk, settings.LANGUAGE_CODE)
+    with translation.override(language):  # figures as the reader writes numbers
+        values, consumption = receipt.values_text, receipt.consumption_text
+    notification_enqueue(kind=Kind.READING_RECEIPT, user=user, account=account, context={
+        "account_number": account.number, "serial": meter.serial_number,
+        "meter": f"{meter.service.name}, {meter.serial_number}",
+        "values": values, "consumption": consumption,
+        "received_at": _local(receipt.submitted_at, utility),
+        "receipt_number": str(receipt.reading.pk), "language": language})
 
 
 def reading_reminders_send(*, now: dt.datetime | None = None) -> int:

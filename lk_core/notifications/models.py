@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     APPEAL_STATUS = "appeal_status", _("Appeal status changed")
     DEBT_REMINDER = "debt_reminder", _("Debt reminder")
     RECEIPT = "receipt", _("Receipt by e-mail (paperless)")
+    READING_RECEIPT = "reading_receipt", _("E-mail receipt of submitted readings")
     AUTOPAY_UPCOMING = "autopay_upcoming", _("Autopay: charge coming up")
     AUTOPAY_SUCCEEDED = "autopay_succeeded", _("Autopay: charged")
     AUTOPAY_FAILED = "autopay_failed", _("Autopay: not charged")
@@ -36,11 +37,16 @@ ESSENTIAL_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
                              Kind.AUTOPAY_SUCCEEDED, Kind.AUTOPAY_FAILED})
 # What the resident's inbox (the app, the portal) shows: everything but the messages that
 # carry a password or a reset link, which belong in the mailbox they were sent to, and the
-# paperless receipt, a PDF delivered by e-mail (the inbox has "new invoice" for it).
+# paperless receipt, a PDF delivered by e-mail (the inbox has "new invoice" for it), and
+# the receipt of submitted readings (the resident saw it on screen when submitting).
 INBOX_KINDS = frozenset(set(Kind) - {Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
-                                     Kind.RECEIPT})
+                                     Kind.RECEIPT, Kind.READING_RECEIPT})
+# Receipts the resident asked for by e-mail in the portal's settings: e-mail only, and
+# their unsubscribe link turns that choice off (lk_core.portal) instead of muting the kind.
+EMAIL_RECEIPT_KINDS = frozenset({Kind.RECEIPT, Kind.READING_RECEIPT})
 # The resident is waiting for these right now, so quiet hours do not hold them back.
-USER_INITIATED_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET})
+USER_INITIATED_KINDS = frozenset({Kind.REGISTRATION_PASSWORD, Kind.PASSWORD_RESET,
+                                  Kind.READING_RECEIPT})
 # Messages whose attachment is rendered at delivery (lk_core.notifications.attachments):
 # delivered by their own task on the periodic queue in small chunks, so rendering a
 # thousand PDFs never holds up a password e-mail.

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from lk_core.notifications.models import ESSENTIAL_KINDS, MessageTemplate, Notification
-from lk_core.notifications.texts import DEFAULT_TEXTS
+from lk_core.notifications.texts import CODE_LABELS, DEFAULT_TEXTS
 from tenants.urls import utility_url
 
 UNSUBSCRIBE_SALT = "lk.notifications.unsubscribe"
@@ -65,8 +65,12 @@ class TemplateCache:
 
 def _context(notification, utility, templates: TemplateCache) -> dict:
     # An outbox row or an inbox message: both carry `context`.
-    return {**notification.context, "utility_name": utility.name,
-            "portal_url": templates.portal_url, "support_phone": utility.support_phone}
+    context = {**notification.context, "utility_name": utility.name,
+               "portal_url": templates.portal_url, "support_phone": utility.support_phone}
+    for name, (code_key, label) in CODE_LABELS.get(notification.kind, {}).items():
+        if code_key in context:  # rows written before codes were stored carry the label
+            context[name] = label(context[code_key])
+    return context
 
 
 def _unsubscribe_url(notification: Notification, utility, templates: TemplateCache) -> str:

@@ -46,6 +46,15 @@ def resident_phones(user_ids: set[int]) -> dict[int, str]:
     return dict(rows.values_list("user_id", "contact_phone"))
 
 
+def resident_languages(user_ids: set[int]) -> dict[int, str]:
+    """The portal language each resident chose (what their e-mails are written in); users
+    who never saved their settings are absent."""
+    from lk_core.portal.models import ResidentPreferences
+
+    rows = ResidentPreferences.objects.filter(user_id__in=user_ids)
+    return dict(rows.values_list("user_id", "language"))
+
+
 def preferences_for(user_ids: set[int]) -> dict[int, NotificationPreference]:
     rows = NotificationPreference.objects.filter(user_id__in=user_ids)
     return {row.user_id: row for row in rows}

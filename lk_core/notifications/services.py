@@ -20,6 +20,7 @@ from django_tenants.utils import schema_context
 from lk_core.billing.models import Account, Invoice, Payment
 from lk_core.notifications.models import (
     BULK_KINDS,
+    EMAIL_RECEIPT_KINDS,
     ESSENTIAL_KINDS,
     INBOX_KINDS,
     USER_INITIATED_KINDS,
@@ -90,7 +91,7 @@ def _channels(*, kind: str, user: User | None, email: str, phone: str,
     if email and _wants(kind, enabled=bool(preference and preference.email_enabled),
                         preference=preference):
         chosen.append((Channel.EMAIL, email))
-    if phone and config.sms_enabled and _wants(
+    if phone and kind not in EMAIL_RECEIPT_KINDS and config.sms_enabled and _wants(
             kind, enabled=bool(preference and preference.sms_enabled), preference=preference):
         chosen.append((Channel.SMS, phone))
     return chosen
@@ -415,6 +416,22 @@ def preference_consent_set(*, user: User, email_enabled: bool,
     preference, _created = NotificationPreference.objects.update_or_create(
         user=user, defaults={"email_enabled": email_enabled, "sms_enabled": sms_enabled})
     return preference
+
+
+def notification_unsubscribe(*, user_id: int, kind: str) -> bool:
+    """The unsubscribe link. A receipt the resident asked for by e-mail is not a kind one
+    mutes: its link turns that choice off in the portal's settings (for the paperless
+    receipt: paper receipts resume). Every other non-essential kind is muted. False when
+    there is nothing to do (unknown user, essential kind)."""
+    if kind not in EMAIL_RECEIPT_KINDS:
+        return preference_mute_kind(user_id=user_id, kind=kind)
+    from lk_core.portal.services import email_receipt_stop
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return False
+    email_receipt_stop(user=user, kind=kind)
+    return True
 
 
 def preference_mute_kind(*, user_id: int, kind: str) -> bool:

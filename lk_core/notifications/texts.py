@@ -73,6 +73,15 @@ DEFAULT_TEXTS: dict[str, Text] = {
           "You get receipts by e-mail because you chose paperless receipts in the "
           "settings of your personal account."),
         _("{{ utility_name }}: receipt for {{ period }}, due {{ amount_due }} RUB")),
+    Kind.READING_RECEIPT: Text(
+        _("Meter readings received: {{ serial }}"),
+        _("{{ utility_name }}: your meter readings were received.\n\n"
+          "Account: {{ account_number }}\nMeter: {{ meter }}\nValues: {{ values }}\n"
+          "Consumption: {{ consumption }}\nReceived at: {{ received_at }}\n"
+          "Receipt number: {{ receipt_number }}\n\n"
+          "You get this e-mail because you asked for receipts of submitted readings in "
+          "the settings of your personal account."),
+        _("{{ utility_name }}: readings of meter {{ serial }} received")),
     Kind.AUTOPAY_UPCOMING: Text(
         _("Autopay on {{ charge_on }}: {{ amount }} RUB"),
         _("On {{ charge_on }} autopay will charge {{ amount }} RUB for account "
@@ -90,4 +99,18 @@ DEFAULT_TEXTS: dict[str, Text] = {
         _("Autopay did not charge {{ amount }} RUB for account {{ account_number }}: "
           "{{ reason }}.\nPlease pay at {{ pay_url }}"),
         _("{{ utility_name }}: autopay failed, pay {{ amount }} RUB at {{ pay_url }}")),
+}
+
+
+def _appeal_status_label(code: str) -> str:
+    from lk_core.appeals.models import AppealStatus
+
+    return str(AppealStatus(code).label) if code in AppealStatus.values else code
+
+
+# Context values stored as a code and shown as its label in the reader's language (at
+# read time for the inbox, in the recipient's language for e-mail and SMS):
+# kind -> {placeholder: (context key of the code, code -> label)}.
+CODE_LABELS = {
+    Kind.APPEAL_STATUS: {"status": ("status_code", _appeal_status_label)},
 }

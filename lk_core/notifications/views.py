@@ -1,6 +1,7 @@
 """The unsubscribe link from e-mails: works without logging in, on the utility's host.
 GET shows a confirmation (mail scanners follow links; they must not unsubscribe anyone),
-POST turns the kind off - also the RFC 8058 one-click POST from mail clients."""
+POST turns the kind off (a receipt's link turns paperless off instead) - also the RFC 8058
+one-click POST from mail clients."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from lk_core.notifications.models import Kind
 from lk_core.notifications.rendering import unsubscribe_token_read
-from lk_core.notifications.services import preference_mute_kind
+from lk_core.notifications.services import notification_unsubscribe
 
 
 def _payload(token: str) -> dict:
@@ -31,9 +32,9 @@ def _payload(token: str) -> dict:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
     payload = _payload(token)
-    kind_label = Kind(payload["k"]).label
+    page = {"kind": Kind(payload["k"]).label, "paper": payload["k"] == Kind.RECEIPT}
     if request.method == "POST":
-        if not preference_mute_kind(user_id=payload["u"], kind=payload["k"]):
+        if not notification_unsubscribe(user_id=payload["u"], kind=payload["k"]):
             raise Http404
-        return render(request, "notifications/unsubscribed.html", {"kind": kind_label})
-    return render(request, "notifications/unsubscribe.html", {"kind": kind_label})
+        return render(request, "notifications/unsubscribed.html", page)
+    return render(request, "notifications/unsubscribe.html", page)

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from lk_core.notifications.models import ESSENTIAL_KINDS, Kind
+from lk_core.notifications.models import EMAIL_RECEIPT_KINDS, ESSENTIAL_KINDS, Kind
 
 FIRST_MONTH, LAST_MONTH = dt.date(1900, 1, 1), dt.date(2199, 12, 1)
 
@@ -133,6 +133,6 @@ KIND_LABELS = {
     Kind.APPEAL_STATUS: _("Appeal status"),
     Kind.DEBT_REMINDER: _("Debt reminder"),
 }
-# Receipts by e-mail have their own switch on this page (paperless receipt).
+# Receipts by e-mail have their own switches on this page (paperless, readings receipt).
 OPTIONAL_KINDS = [(kind, KIND_LABELS.get(kind, label)) for kind, label in Kind.choices
-                  if kind not in ESSENTIAL_KINDS and kind != Kind.RECEIPT]
+                  if kind not in ESSENTIAL_KINDS and kind not in EMAIL_RECEIPT_KINDS]

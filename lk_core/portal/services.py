@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lk_core.billing.services import contact_change_record
@@ -73,7 +74,31 @@ def preferences_language_set(*, user, language: str) -> bool:
     if language not in dict(settings.LANGUAGES) or not getattr(user, "is_authenticated", False):
         return False
     return bool(ResidentPreferences.objects.filter(user=user).exclude(language=language)
-                .update(language=language))
+                .update(language=language, updated_at=timezone.now()))
+
+
+def email_receipt_stop(*, user, kind: str) -> None:
+    """The unsubscribe link of a receipt e-mail turns the resident's choice off: the
+    reading receipt's, or paperless (receipts go back to paper, rather than leave the
+    resident with neither)."""
+    if kind == Kind.READING_RECEIPT:
+        ResidentPreferences.objects.filter(user=user).update(email_reading_receipt=False,
+                                                             updated_at=timezone.now())
+    elif kind == Kind.RECEIPT:
+        paperless_receipt_stop(user=user)
+
+
+def paperless_receipt_stop(*, user) -> None:
+    """Receipts go back to paper; the billing system learns it from the contacts export."""
+    with transaction.atomic():
+        before = _contact_state(user)
+        preferences = ResidentPreferences.objects.select_for_update().filter(user=user).first()
+        if preferences is None or not preferences.paperless_receipt:
+            return
+        preferences.paperless_receipt = False
+        preferences.save(update_fields=["paperless_receipt", "updated_at"])
+        if before is not None:
+            _contact_change_queue(user, (before[0], False, before[2], before[3]))
 
 
 def _contact_state(user) -> tuple | None:

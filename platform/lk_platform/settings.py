@@ -65,6 +65,9 @@ BILLING_EXPORT_SETTLE_SECONDS = int(env("BILLING_EXPORT_SETTLE_SECONDS", "5") or
 BILLING_UPLOAD_MAX_BYTES = int(env("BILLING_UPLOAD_MAX_BYTES", str(512 * 1024 * 1024)) or 0)
 # Seconds a pushed (queued) import waits for another import of the tenant; 0: refused.
 BILLING_PUSH_LOCK_WAIT = float(env("BILLING_PUSH_LOCK_WAIT", "0") or 0)
+# A run `running` this long with nobody holding the tenant's import lock is marked failed
+# (its worker died). Keep it above BILLING_PUSH_LOCK_WAIT.
+BILLING_IMPORT_STALE_SECONDS = int(env("BILLING_IMPORT_STALE_SECONDS", "1800") or 0)
 # The adapter the scheduled pull fetches packages with (lk_core knows only the protocol).
 BILLING_PACKAGE_FETCHER = env("BILLING_PACKAGE_FETCHER",
                               "integrations.billing.pull.HttpPackageFetcher")

@@ -267,3 +267,13 @@ def test_notification_kinds_use_the_notifications_service(utility_a, in_schema, 
         assert (mine.sms_enabled, mine.muted_kinds) == (True, ["debt_reminder"])
         bobs = NotificationPreference.objects.filter(user=bob).first()
         assert bobs is None or bobs.muted_kinds == []
+
+
+def test_the_api_does_not_offer_the_receipt_as_a_kind_to_mute(utility_a, alice):
+    client = api_client(utility_a, sign_in(utility_a, "100000001")["access"])
+    kinds = {row["kind"] for row in client.get("/api/v1/settings/notifications/").json()[
+        "kinds"]}
+    assert "receipt" not in kinds and "debt_reminder" in kinds
+    refused = client.put("/api/v1/settings/notifications/", {"muted_kinds": ["receipt"]},
+                         format="json")
+    assert refused.status_code == 400 and "muted_kinds.0" in refused.json()["fields"]

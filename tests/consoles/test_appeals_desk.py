@@ -146,7 +146,7 @@ def test_dispatcher_takes_replies_and_the_resident_is_notified(appeals, utility_
         note = Notification.objects.get(kind=Kind.APPEAL_STATUS, account=leak.account)
         assert note.user_id == leak.author_id and note.recipient == leak.author.email
         assert note.context["comment"] == "Бригада выехала"
-        assert note.context["status"] == "В работе"
+        assert note.context["status_code"] == "in_progress"  # its label: at render time
 
 
 def test_take_assigns_and_starts_work(appeals, utility_a, staff_of):

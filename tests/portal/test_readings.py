@@ -201,6 +201,40 @@ def test_receipt_by_email(alice, django_capture_on_commit_callbacks, settings):
     assert "134,5" in mail.outbox[0].body and account.number in mail.outbox[0].body
 
 
+def test_the_receipt_e_mail_unsubscribes_from_reading_receipts_only(
+        alice, client_a, django_capture_on_commit_callbacks, settings):
+    """Like every non-essential e-mail it carries an unsubscribe link (and List-Unsubscribe);
+    the link turns the resident's "e-mail me a receipt" choice off, nothing else. E-mail
+    only: no SMS even with SMS consent."""
+    from lk_core.notifications.models import Kind, Notification, NotificationPreference
+    from lk_core.notifications.services import preference_update
+    from lk_core.portal.models import ResidentPreferences
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user, account, meter = alice
+    bob, _bobs_account = data.resident("100002")
+    for resident in (user, bob):
+        ResidentPreferences.objects.create(user=resident, email_reading_receipt=True,
+                                           paperless_receipt=True, contact_phone="+79120000001")
+    preference_update(user=user, email_enabled=True, sms_enabled=True, muted_kinds=[])
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(user, account, meter, ["134.5"], email_receipt=True)
+    [message] = mail.outbox
+    assert "134,5" in message.body and account.number in message.body
+    url = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert url in message.body
+    assert list(Notification.objects.filter(kind=Kind.READING_RECEIPT).values_list(
+        "channel", flat=True)) == ["email"]
+    assert client_a.post("/" + url.split("/", 3)[3]).status_code == 200
+    mine, bobs = (ResidentPreferences.objects.get(user=u) for u in (user, bob))
+    assert not mine.email_reading_receipt and mine.paperless_receipt
+    assert bobs.email_reading_receipt
+    assert NotificationPreference.objects.get(user=user).muted_kinds == []
+    with django_capture_on_commit_callbacks(execute=True):  # the portal asks the setting
+        submit(user, account, meter, ["135"], email_receipt=mine.email_reading_receipt)
+    assert len(mail.outbox) == 1
+
+
 # --- concurrency: real transactions in two threads, on a tenant of our own ------------------
 
 @pytest.fixture

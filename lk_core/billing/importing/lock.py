@@ -44,3 +44,12 @@ def import_lock_acquire(*, wait_seconds: float) -> None:
                 raise ImportBusy from exc
             raise
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+
+def import_lock_free() -> bool:
+    """Whether no live session holds the tenant's import lock. Takes it if it is free (for
+    the rest of the current transaction, so no import starts meanwhile)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                       [LOCK_NAMESPACE, _schema_key()])
+        return cursor.fetchone()[0]
