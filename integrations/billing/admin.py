@@ -57,7 +57,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "source", "status", "dry_run", "started_by_label",
                     "duration"]
     list_filter = ["status", "source"]
-    fields = ["source", "source_detail", "started_by", "started_by_label", "checksum",
+    fields = ["source", "source_detail", "started_by_label", "checksum",
               "dry_run", "status", "created_at", "started_at", "finished_at", "message",
               "counts_table", "problems_table"]
     readonly_fields = fields

@@ -79,7 +79,10 @@ def _file_write(archive: zipfile.ZipFile, name: str, header: list[str], sql: str
         if sql is None:
             return 0
         with connection.cursor() as cursor:
-            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", window) as copy:
+            # psycopg's own cursor: Django's debug wrapper (DEBUG, or queries being
+            # captured) takes no parameters in copy(). Same connection, same search_path.
+            raw = cursor.cursor
+            with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", window) as copy:
                 for data in copy:
                     stream.write(data)
             cursor.execute(f"SELECT count(*) FROM ({sql}) q", window)

@@ -121,6 +121,11 @@ class ChargeLine(models.Model):
     def __str__(self) -> str:
         return f"{self.account_id} {self.period:%Y-%m} {self.service_id}"
 
+    @property
+    def total(self):
+        """Charged plus recalculated: the line's figure to pay."""
+        return self.amount + self.recalculation
+
 
 class PaymentChannel(models.TextChoices):
     BANK = "bank", _("Bank")

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
@@ -51,6 +51,26 @@ class SubmissionReceipt:
     window: ReadingWindow
     replaced: bool
     submitted_at: dt.datetime
+
+    @property
+    def values_text(self) -> str:
+        return _numbers(self.values)
+
+    @property
+    def consumption_text(self) -> str:
+        return _numbers(self.consumption)
+
+
+def _numbers(values: Sequence[Decimal]) -> str:
+    """Figures as a resident reads them, in the active language: "1 749,461 / 12,5"."""
+    return " / ".join(formats.number_format(_trimmed(value), use_l10n=True,
+                                            force_grouping=True) for value in values)
+
+
+def _trimmed(value: Decimal) -> Decimal:
+    """1800.5000 -> 1800.5, 998.0000 -> 998 (never 9.98E+2)."""
+    value = Decimal(value)
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
 
 
 def _date(value: dt.date) -> str:
@@ -132,7 +152,7 @@ def _consumption(meter: Meter, values: list[Decimal], previous: Reading | None,
                 "rollover",
                 _("The value is below the previous reading (%(previous)s). That is only "
                   "possible if the counter went past %(max)s and started again from zero. "
-                  "Confirm if it did.") % {"previous": ", ".join(str(v) for v in before),
+                  "Confirm if it did.") % {"previous": _numbers(before),
                                            "max": "9" * meter.digits},
                 consumption)
         return consumption
@@ -151,8 +171,8 @@ def _check_jump(consumption: list[Decimal], history: list[Reading], previous: Re
             "jump",
             _("The consumption (%(used)s) is more than three times your usual monthly "
               "consumption (about %(usual)s). Please check the value and confirm.")
-            % {"used": ", ".join(str(u) for u in consumption),
-               "usual": ", ".join(str(a.quantize(Decimal("0.1"))) for a in average)},
+            % {"used": _numbers(consumption),
+               "usual": _numbers([a.quantize(Decimal("0.1")) for a in average])},
             consumption)
 
 
@@ -229,11 +249,12 @@ def _email_receipt(*, user, account: Account, receipt: SubmissionReceipt, utilit
     unsubscribe link that turns this choice off (lk_core.notifications)."""
     meter = receipt.meter
     language = resident_languages({user.pk}).get(user.pk, settings.LANGUAGE_CODE)
+    with translation.override(language):  # figures as the reader writes numbers
+        values, consumption = receipt.values_text, receipt.consumption_text
     notification_enqueue(kind=Kind.READING_RECEIPT, user=user, account=account, context={
         "account_number": account.number, "serial": meter.serial_number,
         "meter": f"{meter.service.name}, {meter.serial_number}",
-        "values": " / ".join(str(v) for v in receipt.values),
-        "consumption": " / ".join(str(c) for c in receipt.consumption),
+        "values": values, "consumption": consumption,
         "received_at": _local(receipt.submitted_at, utility),
         "receipt_number": str(receipt.reading.pk), "language": language})
 

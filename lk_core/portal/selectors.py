@@ -53,6 +53,7 @@ class DashboardSummary:
     open_appeals: list[Appeal]  # the latest ten
     notices: list[Notice]
     open_appeals_count: int = 0  # all of them
+    overdue: bool = False  # the due date has passed with something still to pay
 
 
 def _latest_invoice_with_payments(account: Account) -> Invoice | None:
@@ -104,7 +105,9 @@ def dashboard_summary(*, account: Account | None, user, utility,
         due_date=invoice.due_date if invoice else None, paid_since_invoice=paid_since,
         last_payment=last_payment, window=window, meters_due=meters_due,
         open_appeals=appeals, notices=notices,
-        open_appeals_count=appeals[0].open_total if appeals else 0)
+        open_appeals_count=appeals[0].open_total if appeals else 0,
+        overdue=bool(invoice and invoice.due_date and invoice.due_date < today
+                     and amount_due - paid_since > 0))
 
 
 def dashboard_cache_key(*, account: Account | None, user, today: dt.date,

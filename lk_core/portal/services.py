@@ -67,6 +67,16 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
     return preferences
 
 
+def preferences_language_set(*, user, language: str) -> bool:
+    """The language the resident picked with the header's switch becomes their saved
+    language (what the settings page shows and e-mailed receipts use). Only a resident
+    who has saved settings has one to change; an unknown language changes nothing."""
+    if language not in dict(settings.LANGUAGES) or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(ResidentPreferences.objects.filter(user=user).exclude(language=language)
+                .update(language=language, updated_at=timezone.now()))
+
+
 def email_receipt_stop(*, user, kind: str) -> None:
     """The unsubscribe link of a receipt e-mail turns the resident's choice off: the
     reading receipt's, or paperless (receipts go back to paper, rather than leave the

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from lk_core.appeals import selectors as appeal_selectors
 from lk_core.appeals import services as appeal_services
@@ -244,7 +245,8 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         status = 400
     emergency = [c for c in categories if c.is_emergency]
     return render(request, "portal/appeal_new.html",
-                  {"form": form, "emergency": emergency, "nav": "appeals"}, status=status)
+                  {"form": form, "emergency": emergency, "categories": categories,
+                   "nav": "appeals"}, status=status)
 
 
 @require_GET
@@ -306,6 +308,16 @@ def appeal_attachment(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # --- settings and help ---------------------------------------------------------------------
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (cookie and redirect); a logged-in resident's saved
+    language follows, so the settings page and e-mails agree with what they read."""
+    response = set_language(request)
+    if request.method == "POST" and response.status_code in (200, 302):
+        services.preferences_language_set(user=request.user,
+                                          language=request.POST.get("language", ""))
+    return response
+
 
 @resident_required
 def settings_page(request: HttpRequest) -> HttpResponse:

@@ -129,6 +129,52 @@ def demo_registration_ensure(utility: Utility) -> None:
             identity_settings_update(actor="demo", registration_method=method)
 
 
+def demo_payments_ensure(utility: Utility) -> None:
+    """Card payments and autopay through the built-in TEST acquirer, so a tester can pay.
+    Only a utility still without an acquirer gets it: what staff chose later is kept."""
+    from django_tenants.utils import schema_context
+
+    from lk_core.payments.models import AcquirerKind
+    from lk_core.payments.selectors import payment_settings_get
+    from lk_core.payments.services import payment_settings_update
+
+    with schema_context(utility.schema_name):
+        if payment_settings_get().acquirer == AcquirerKind.NONE:
+            payment_settings_update(acquirer=AcquirerKind.SANDBOX, mode="test",
+                                    autopay_enabled=True)
+
+
+# Appeal topics residents of every demo utility can write about (staff can change them).
+DEMO_APPEAL_CATEGORIES = [
+    {"name": "Авария", "description": "Нет воды, тепла или света, протечка, запах газа",
+     "destination": "dispatch", "is_emergency": True, "priority": 1, "response_hours": 2},
+    {"name": "Начисления и оплата", "description": "Вопросы по квитанции, перерасчёт",
+     "response_hours": 48, "resolution_hours": 240},
+    {"name": "Счётчики и показания", "description": "Поверка, замена, ошибка в показаниях",
+     "response_hours": 48, "resolution_hours": 240},
+    {"name": "Качество услуг", "description": "Слабый напор, холодные батареи, уборка",
+     "response_hours": 24, "resolution_hours": 120},
+    {"name": "Другое", "description": "", "priority": 3},
+]
+
+
+def demo_appeal_categories_ensure(utility: Utility) -> None:
+    """A few appeal topics, so a tester can write an appeal; only in a utility that has
+    none yet."""
+    from django_tenants.utils import schema_context
+
+    from lk_core.appeals.models import AppealCategory
+    from lk_core.appeals.services import appeal_category_save
+
+    with schema_context(utility.schema_name):
+        if AppealCategory.objects.exists():
+            return
+        for position, fields in enumerate(DEMO_APPEAL_CATEGORIES):
+            category = AppealCategory(position=position, **fields)
+            appeal_category_save(actor="demo", category=category,
+                                 fields=["position", *fields])
+
+
 def demo_registration_hint(utility: Utility, spec: DemoUtility) -> str:
     """One account a tester can register with, and the proof the utility asks for."""
     import csv
@@ -166,24 +212,14 @@ def demo_registration_hint(utility: Utility, spec: DemoUtility) -> str:
     return f"account {account.number}, passport {passport}"
 
 
-def demo_payments_ensure(utility: Utility) -> None:
-    """Card payments and autopay through the built-in TEST acquirer (staff may switch)."""
-    from django_tenants.utils import schema_context
-
-    from lk_core.payments.services import payment_settings_update
-
-    with schema_context(utility.schema_name):
-        payment_settings_update(acquirer="sandbox", mode="test", autopay_enabled=True)
-
-
 def demo_seed() -> list[tuple[Utility, bool]]:
     demo_operator_ensure()
     results = []
     for spec in DEMO_UTILITIES:
         utility, created = demo_utility_ensure(spec)
-        if created:
-            demo_payments_ensure(utility)
         demo_billing_ensure(utility, spec, created)
         demo_registration_ensure(utility)
+        demo_payments_ensure(utility)
+        demo_appeal_categories_ensure(utility)
         results.append((utility, created))
     return results

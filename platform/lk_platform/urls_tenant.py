@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from lk_core.portal import views as portal_views
 from lk_platform.admin_sites import staff_console
 from themes.views import branding_asset, branding_css
 
@@ -9,7 +10,7 @@ urlpatterns = [
     path("branding.css", branding_css, name="branding_css"),
     path("branding/<str:kind>", branding_asset, name="branding_asset"),
     path("staff/", staff_console.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", portal_views.language_set, name="set_language"),
     path("api/v1/integration/", include("integrations.billing.urls")),
     path("api/v1/", include("lk_core.api.urls")),
     path("api/", include("lk_core.api.urls_docs")),

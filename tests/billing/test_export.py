@@ -77,6 +77,35 @@ def test_each_new_row_goes_out_exactly_once(in_tenant_a, tmp_path):
     assert files["readings.csv"] == [] and files["contacts.csv"] == []
 
 
+def test_export_works_with_the_debug_cursor(in_tenant_a, tmp_path):
+    """DEBUG (the demo) wraps cursors in Django's debug wrapper, as capturing queries does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    billing_package_import(package_path=ENSKVODA, source="test")
+    alice = User.objects.create_user(username="alice", password="x", kind=UserKind.RESIDENT)
+    reading = _submit(Meter.objects.get(meter_id="M00000001"), "2026-11-20", "470.5", alice)
+    with CaptureQueriesContext(connection):
+        export_run_create(out=tmp_path / "debug.zip", tenant_slug="alpha")
+    _manifest, files = _read(tmp_path / "debug.zip")
+    assert [r["reading_id"] for r in files["readings.csv"]] == [str(reading.pk)]
+
+
+def test_command_out_may_be_a_new_directory_or_a_zip(in_tenant_a, tmp_path):
+    """README: `export_billing enskvoda out/` with no out/ yet makes the directory."""
+    from django.core.management.base import CommandError
+
+    call_command("export_billing", "alpha", str(tmp_path / "out") + "/")
+    (made,) = (tmp_path / "out").iterdir()
+    assert made.name.startswith("lk-export-alpha-") and zipfile.is_zipfile(made)
+    call_command("export_billing", "alpha", str(tmp_path / "nested" / "mine.zip"))
+    assert zipfile.is_zipfile(tmp_path / "nested" / "mine.zip")
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(CommandError):
+        call_command("export_billing", "alpha", str(tmp_path / "plain"))
+    assert (tmp_path / "plain").read_text() == "x"
+
+
 def test_range_reexport_does_not_move_the_watermark(in_tenant_a, tmp_path):
     billing_package_import(package_path=ENSKVODA, source="test")
     meter = Meter.objects.get(meter_id="M00000002")

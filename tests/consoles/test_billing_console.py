@@ -59,6 +59,14 @@ def test_upload_imports_the_package_and_shows_the_report(utility_a, utility_b, s
     assert other.get(f"{LIST}{run.pk}/change/").status_code == 302  # not found in B
 
 
+def test_import_report_labels_are_all_translated(utility_a, staff_of, tmp_path):
+    client = staff_of(utility_a, "admin")
+    page = client.post(UPLOAD, {"package": package_upload(tmp_path)}, follow=True,
+                       HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Кем запущен" in page and "staff:role-admin@alpha.test" in page
+    assert "Started by" not in page  # the user link had no translated label
+
+
 def test_a_bad_package_is_rejected_with_its_problems_and_changes_nothing(
         utility_a, staff_of, tmp_path):
     package = tmp_path / "enskvoda"

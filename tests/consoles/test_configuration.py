@@ -223,3 +223,17 @@ def test_deactivated_category_leaves_the_portal_form(utility_a, staff_of):
     with schema_context(utility_a.schema_name):
         event = StaffAuditEvent.objects.get(action="appealcategory_changed")
         assert event.details["is_active"] == {"from": True, "to": False}
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/billing/", "/staff/appeals/appeal/"])
+def test_console_pages_carry_no_inline_styles_the_csp_would_block(utility_a, utility_b,
+                                                                   staff_of, path):
+    """django-tenants' admin index and app list put <style> and style="" in the page;
+    the consoles' Content-Security-Policy (style-src 'self') blocks them."""
+    for utility in (utility_a, utility_b):
+        response = staff_of(utility, StaffRole.ADMIN).get(path)
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "style-src 'self'" in response["Content-Security-Policy"]
+        assert "<style" not in body and ' style="' not in body, path
+        assert 'class="app-billing module' in body  # the app list is still there

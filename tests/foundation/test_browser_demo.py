@@ -69,3 +69,18 @@ def test_no_csp_violations_on_portal(demo_utilities, live_server_url, desktop_pa
     desktop_page.goto(live_server_url.format(host="teploset.localhost") + "/")
     desktop_page.wait_for_load_state("networkidle")
     assert violations == []
+
+
+def test_no_failed_requests_on_portal_and_console_login(demo_utilities, live_server_url,
+                                                        desktop_page):
+    """Nothing the pages load answers with an error: no /favicon.ico 404 either."""
+    failed = []
+    desktop_page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
+                    if r.status >= 400 else None)
+    desktop_page.on("console", lambda msg: failed.append(msg.text)
+                    if msg.type == "error" else None)
+    base = live_server_url.format(host="enskvoda.localhost")
+    for path in ("/", "/login/", "/staff/login/"):
+        desktop_page.goto(base + path)
+        desktop_page.wait_for_load_state("networkidle")
+    assert failed == []

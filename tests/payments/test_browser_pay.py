@@ -30,6 +30,9 @@ def _seed():
             send_staff_email=False).utility
         with schema_context(utility.schema_name):
             resident = make_resident(NUMBER, email="payer@example.org")
+            # A long address: the account picker must still fit a phone's width.
+            resident.account.address = "г. Энск, ул. Молодёжная, д. 42, корп. 3, кв. 139"
+            resident.account.save(update_fields=["address"])
             resident.user.set_password(PASSWORD)
             resident.user.must_change_password = False
             resident.user.save()
@@ -81,6 +84,12 @@ def _mail_for(*markers: str, since: float, timeout: float = 10.0) -> str:
     raise AssertionError("no confirmation e-mail was written")
 
 
+def _assert_fits_width(page):
+    widths = page.evaluate("[document.documentElement.scrollWidth,"
+                           " document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"page is wider than the phone: {widths}"
+
+
 def test_resident_pays_through_the_sandbox(paying_resident, live_server_url, phone_page):
     violations = []
     phone_page.on("console", lambda msg: violations.append(msg.text)
@@ -96,6 +105,7 @@ def test_resident_pays_through_the_sandbox(paying_resident, live_server_url, pho
     phone_page.goto(base + "/payments/")
     assert phone_page.input_value("input[name=amount]") == "1234.56"
     screenshot(phone_page, "payments-pay-phone")
+    _assert_fits_width(phone_page)
     phone_page.locator(".pay-form button[type=submit]").click()
 
     phone_page.wait_for_url("**/payments/sandbox/**")
@@ -114,6 +124,7 @@ def test_resident_pays_through_the_sandbox(paying_resident, live_server_url, pho
     phone_page.goto(base + "/payments/history/")
     row = phone_page.locator(".payments-table tbody tr").first
     assert "Оплачено, ожидает проведения" in row.inner_text() and "1234,56" in row.inner_text()
+    _assert_fits_width(phone_page)
 
     assert payment_id
     mail = _mail_for("To: payer@example.org", NUMBER, "1234,56", since=started)

@@ -71,7 +71,7 @@ def test_resident_day_on_a_phone(portal_utility, live_server_url, phone_page, tm
     page.locator(f"#meter-{meter.pk}").locator("xpath=..").get_by_role(
         "button", name="Отправить").click()
     page.get_by_role("heading", name="Показания приняты").wait_for()
-    assert page.get_by_test_id("receipt-values").inner_text() == "117.5"
+    assert page.get_by_test_id("receipt-values").inner_text() == "117,5"
     screenshot(page, "portal-reading-received-phone")
 
     # Download the receipt from the dashboard.

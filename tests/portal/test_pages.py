@@ -219,6 +219,58 @@ def test_appeal_with_photo_through_the_page(client_a, alice, category):
     assert "Ответить" not in client_a.get(f"/appeals/{appeal.pk}/").content.decode()
 
 
+def test_appeal_page_without_categories_says_whom_to_contact(client_a, alice, utility_a):
+    user, _account, _stuff = alice
+    utility_a.support_phone = "+7 (4852) 00-33-44"
+    utility_a.save(update_fields=["support_phone"])
+    login(client_a, user)
+    page = client_a.get("/appeals/new/").content.decode()
+    assert 'data-testid="no-categories"' in page and "+7 (4852) 00-33-44" in page
+    assert 'name="category"' not in page  # no form that can never be sent
+    response = client_a.post("/appeals/new/", {"category": "", "text": "Протечка"})
+    assert response.status_code == 400 and not Appeal.objects.filter(author=user).exists()
+
+
+def test_appeal_page_with_a_category_shows_the_form(client_a, alice, category):
+    user, _account, _stuff = alice
+    login(client_a, user)
+    page = client_a.get("/appeals/new/").content.decode()
+    assert 'name="category"' in page and 'data-testid="no-categories"' not in page
+
+
+def test_charges_range_reads_as_russian(client_a, alice):
+    user, _account, _stuff = alice
+    login(client_a, user)
+    page = client_a.get("/charges/?start=2026-01&end=2026-10",
+                        HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Период: Январь 2026 — Октябрь 2026" in page  # not "С Январь 2026 по ..."
+
+
+def test_header_language_switch_becomes_the_saved_language(client_a, alice, carol):
+    user, _account, _stuff = alice
+    other, _other_account = carol
+    for who in (user, other):
+        ResidentPreferences.objects.create(user=who, language="en")
+    login(client_a, user)
+    response = client_a.post("/i18n/setlang/", {"language": "ru", "next": "/settings/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "ru"
+    assert ResidentPreferences.objects.get(user=user).language == "ru"
+    assert ResidentPreferences.objects.get(user=other).language == "en"  # not hers
+    page = client_a.get("/settings/").content.decode()
+    assert '<option value="ru" selected>' in page
+    client_a.post("/i18n/setlang/", {"language": "xx", "next": "/settings/"})
+    assert ResidentPreferences.objects.get(user=user).language == "ru"
+
+
+def test_language_switch_without_login_or_saved_settings(client_a, carol):
+    response = client_a.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    user, _account = carol
+    login(client_a, user)
+    client_a.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert not ResidentPreferences.objects.filter(user=user).exists()
+
+
 def test_settings_save_and_validation(client_a, alice):
     user, _account, _stuff = alice
     login(client_a, user)

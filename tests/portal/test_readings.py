@@ -198,7 +198,7 @@ def test_receipt_by_email(alice, django_capture_on_commit_callbacks, settings):
         submit(user, account, meter, ["134.5"], email_receipt=True)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
-    assert "134.5" in mail.outbox[0].body and account.number in mail.outbox[0].body
+    assert "134,5" in mail.outbox[0].body and account.number in mail.outbox[0].body
 
 
 def test_the_receipt_e_mail_unsubscribes_from_reading_receipts_only(
@@ -220,7 +220,7 @@ def test_the_receipt_e_mail_unsubscribes_from_reading_receipts_only(
     with django_capture_on_commit_callbacks(execute=True):
         submit(user, account, meter, ["134.5"], email_receipt=True)
     [message] = mail.outbox
-    assert "134.5" in message.body and account.number in message.body
+    assert "134,5" in message.body and account.number in message.body
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
     assert url in message.body
     assert list(Notification.objects.filter(kind=Kind.READING_RECEIPT).values_list(
@@ -287,3 +287,20 @@ def test_concurrent_double_submission_stores_one(committed_tenant):
     connection.set_tenant(committed_tenant)
     stored = list(Reading.objects.filter(meter=meter, source="resident"))
     assert len(stored) == 1 and stored[0].t1 in (Decimal(110), Decimal(111))
+
+
+def test_figures_read_as_numbers_in_the_residents_language(in_tenant_a):
+    from django.utils import translation
+
+    user, account = data.resident("100003")
+    meter = data.history(account, months=3, meter_digits=5)["meters"][0]
+    Reading.objects.filter(meter=meter, taken_on=dt.date(2026, 10, 20)).update(
+        t1=Decimal("1749.461"))
+    with translation.override("ru"), pytest.raises(ConfirmationRequired) as question:
+        submit(user, account, meter, ["1700"])
+    assert "(1\xa0749,461)" in question.value.message, question.value.message
+    with translation.override("ru"):
+        receipt = submit(user, account, meter, ["1800,5"])
+        assert (receipt.values_text, receipt.consumption_text) == ("1\xa0800,5", "51,039")
+    with translation.override("en"):
+        assert receipt.values_text == "1,800.5"

@@ -81,6 +81,18 @@ def test_receipt_shows_the_figures(receipt_account, payee_a, tmp_path):
     assert "106 (20.09.2026)" in text and "109 (20.10.2026)" in text
 
 
+def test_receipt_line_totals_keep_the_kopecks(receipt_account, payee_a, tmp_path):
+    from lk_core.billing.models import ChargeLine
+
+    line = ChargeLine.objects.filter(account=receipt_account, period=PERIOD).first()
+    line.amount, line.recalculation = Decimal("798.98"), Decimal("-10.35")
+    line.save(update_fields=["amount", "recalculation"])
+    text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
+                    tmp_path)
+    row = next(row for row in text.splitlines() if "798,98" in row)
+    assert row.split()[-1] == "788,63", row
+
+
 def test_qr_decodes_to_the_gost_string(receipt_account, payee_a, tmp_path):
     pdf = receipt_render(account=receipt_account, period=PERIOD, utility=payee_a)
     invoice = Invoice.objects.get(account=receipt_account, period=PERIOD)

@@ -61,6 +61,21 @@ def test_dashboard_figures(in_tenant_a):
     assert [n.title for n in summary.notices] == ["Плановое отключение"]
 
 
+def test_dashboard_overdue_only_past_the_due_date_with_a_balance(in_tenant_a):
+    user, account = data.resident("400150")
+    data.history(account, months=3)
+    on_time = selectors.dashboard_summary(account=account, user=user, utility=in_tenant_a,
+                                          today=dt.date(2026, 11, 10))
+    late = selectors.dashboard_summary(account=account, user=user, utility=in_tenant_a,
+                                       today=dt.date(2026, 11, 11))
+    assert late.balance > 0 and (on_time.overdue, late.overdue) == (False, True)
+    Payment.objects.create(external_id="all", account=account, paid_on=dt.date(2026, 11, 11),
+                           amount=late.balance, channel="portal")
+    paid = selectors.dashboard_summary(account=account, user=user, utility=in_tenant_a,
+                                       today=dt.date(2026, 11, 12))
+    assert paid.balance == 0 and not paid.overdue
+
+
 def test_dashboard_without_account(in_tenant_a, django_assert_num_queries):
     user, _account = data.resident("400200")
     _warm(user)

@@ -27,7 +27,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("out", help="a .zip file or a directory to put it in")
+        parser.add_argument("out", help="a .zip file, or a directory to put it in (created "
+                                        "if missing)")
         parser.add_argument("--since", help="re-export rows after this ISO datetime")
         parser.add_argument("--until", help="with --since: up to this ISO datetime")
 
@@ -37,9 +38,16 @@ class Command(BaseCommand):
             raise CommandError(_("No utility with slug %(slug)s.") % {"slug": slug})
         if until and not since:
             raise CommandError(_("--until needs --since."))
+        is_file = out.lower().endswith(".zip") and not out.endswith(("/", "\\"))
         out = Path(out)
-        if out.is_dir():
+        if not is_file and out.exists() and not out.is_dir():
+            raise CommandError(_("%(path)s is a file, not a directory; name a .zip file or a "
+                                 "directory.") % {"path": out})
+        if not is_file or out.is_dir():
+            out.mkdir(parents=True, exist_ok=True)
             out = out / f"lk-export-{slug}-{timezone.now():%Y%m%d-%H%M%S}.zip"
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
         with schema_context(utility.schema_name):
             run = export_run_create(out=out, tenant_slug=slug, since=_moment(since),
                                     until=_moment(until),
