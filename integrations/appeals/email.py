@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import smtplib
 from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from lk_core.appeals.forwarding import (
-    ForwardRequest,
-    PermanentDeliveryError,
-    RetryableDeliveryError,
-)
+from lk_core.appeals.forwarding import ForwardRequest
+from lk_core.notifications.gateways import email_send
 
 
 class EmailForwarder:
@@ -22,10 +18,5 @@ class EmailForwarder:
                                [request.target], headers={
                                    "Message-ID": message_id,
                                    "X-LK-Appeal": str(request.payload["appeal"]["id"])})
-        try:
-            message.send()
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentDeliveryError(f"recipient refused: {exc}") from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise RetryableDeliveryError(f"mail server: {exc}") from exc
+        email_send(message)
         return message_id

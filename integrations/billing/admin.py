@@ -19,7 +19,11 @@ from django.utils.translation import gettext_lazy
 from integrations.billing.base import import_run_dispatch
 from lk_core.billing.models import ImportRun, IntegrationKey, PullSource
 from lk_core.billing.services import import_run_create, integration_key_rotate
-from lk_core.staff.permissions import AuditedConfigAdminMixin, StaffSectionAdminMixin
+from lk_core.staff.permissions import (
+    AuditedConfigAdminMixin,
+    ReadOnlyStaffAdminMixin,
+    StaffSectionAdminMixin,
+)
 from lk_core.staff.roles import Action, Section, staff_can
 from lk_core.staff.services import actor_label, staff_audit_record
 from lk_platform.admin_sites import staff_console
@@ -39,17 +43,8 @@ class PackageUploadForm(forms.Form):
         return upload
 
 
-class ReadOnlyAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):
     console_section = Section.BILLING
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ImportRun, site=staff_console)

@@ -5,7 +5,6 @@ pending and due, so two workers (or a retried task) never send it twice."""
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime
 from email.utils import make_msgid
 
@@ -17,8 +16,8 @@ from django.utils import timezone
 from lk_core.notifications.attachments import Attachment, attachments_build
 from lk_core.notifications.gateways import (
     PermanentDeliveryError,
-    RetryableDeliveryError,
     SmsGatewayConfig,
+    email_send,
     sms_gateway_get,
 )
 from lk_core.notifications.models import Channel, Notification, Status
@@ -75,12 +74,7 @@ class _Senders:
         message.attach_alternative(rendered.html, "text/html")
         for attachment in attachments:
             message.attach(attachment.filename, attachment.content, attachment.mimetype)
-        try:
-            message.send()
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentDeliveryError(f"recipient refused: {exc}") from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise RetryableDeliveryError(f"mail server: {exc}") from exc
+        email_send(message)
         return headers["Message-ID"]
 
     def close(self) -> None:

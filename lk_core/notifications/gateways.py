@@ -4,6 +4,7 @@ name to a class), so lk_core never imports a concrete adapter."""
 
 from __future__ import annotations
 
+import smtplib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +26,17 @@ class PermanentDeliveryError(DeliveryError):
     """Bad number, bad credentials, message refused: retrying sends nothing."""
 
     retryable = False
+
+
+def email_send(message) -> None:
+    """Send a Django e-mail message, turning mail-server trouble into the typed errors:
+    a refused recipient is permanent, anything else from the server is worth a retry."""
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentDeliveryError(f"recipient refused: {exc}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise RetryableDeliveryError(f"mail server: {exc}") from exc
 
 
 @dataclass(frozen=True)

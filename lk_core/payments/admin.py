@@ -26,7 +26,7 @@ from lk_core.payments.models import (
     PortalPayment,
     WebhookEvent,
 )
-from lk_core.staff.permissions import StaffSectionAdminMixin
+from lk_core.staff.permissions import ReadOnlyStaffAdminMixin, StaffSectionAdminMixin
 from lk_core.staff.roles import Action, Section, staff_can
 from lk_platform.admin_sites import staff_console
 
@@ -124,22 +124,13 @@ class PaymentSettingsAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                                             args=[row.pk]))
 
 
-class TransitionInline(StaffSectionAdminMixin, admin.TabularInline):
+class TransitionInline(ReadOnlyStaffAdminMixin, admin.TabularInline):
     console_section = Section.BILLING  # every role that sees payments sees their history
     model = PaymentTransition
     extra = 0
     can_delete = False
     fields = ["created_at", "from_status", "to_status", "source", "note"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.action(description=_("Ask the acquirer for the current status"))
@@ -253,7 +244,7 @@ def _form_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-class AutopayChargeInline(StaffSectionAdminMixin, admin.TabularInline):
+class AutopayChargeInline(ReadOnlyStaffAdminMixin, admin.TabularInline):
     console_section = Section.BILLING
     model = AutopayCharge
     extra = 0
@@ -262,17 +253,8 @@ class AutopayChargeInline(StaffSectionAdminMixin, admin.TabularInline):
               "note"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class AutopayMandateAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+class AutopayMandateAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):
     """Read-only: autopay is the resident's to turn on, change and cancel."""
 
     console_section = Section.BILLING
@@ -288,31 +270,13 @@ class AutopayMandateAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
         return [field.name for field in AutopayMandate._meta.fields
                 if field.name not in self.exclude]
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class WebhookEventAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):
     console_section = Section.PAYMENTS
     list_display = ["received_at", "acquirer", "event_type", "status", "payment", "error"]
     list_filter = ["acquirer", "status"]
     search_fields = ["event_id", "payment__public_id"]
     readonly_fields = [field.name for field in WebhookEvent._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 staff_console.register(PaymentSettings, PaymentSettingsAdmin)

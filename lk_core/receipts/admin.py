@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from lk_core.notifications.models import Notification, Status
 from lk_core.receipts.models import ReceiptRun
 from lk_core.receipts.tasks import send_period_receipts
-from lk_core.staff.permissions import StaffSectionAdminMixin
+from lk_core.staff.permissions import ReadOnlyStaffAdminMixin
 from lk_core.staff.roles import Section
 from lk_platform.admin_sites import staff_console
 
@@ -25,7 +25,7 @@ def _outbox_count(status: str) -> Coalesce:
 
 
 @admin.register(ReceiptRun, site=staff_console)
-class ReceiptRunAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+class ReceiptRunAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):
     console_section = Section.BILLING
     list_display = ["period_label", "eligible", "queued", "sent", "waiting", "failed",
                     "runs", "last_run_at", "finished_at", "outbox"]
@@ -39,15 +39,6 @@ class ReceiptRunAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
             sent_count=_outbox_count(Status.SENT), failed_count=_outbox_count(Status.FAILED),
             pending_count=_outbox_count(Status.PENDING),
             sending_count=_outbox_count(Status.SENDING))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("period"), ordering="period")
     def period_label(self, run: ReceiptRun) -> str:

@@ -33,6 +33,20 @@ class StaffSectionAdminMixin:
         return super().get_actions(request)
 
 
+class ReadOnlyStaffAdminMixin(StaffSectionAdminMixin):
+    """Rows staff of the section may see but never add, change or delete here (runs,
+    events, what residents own). Put it first in the bases."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedConfigAdminMixin:
     """Saves through `config_row_save`, which writes the staff audit log. Fields named in
     `secret_fields` are write-only: never shown, kept when left empty."""
