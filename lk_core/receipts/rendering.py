@@ -17,6 +17,7 @@ with pypdf, files five times larger carrying every page's resources)."""
 from __future__ import annotations
 
 import base64
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -110,6 +111,13 @@ def stylesheets(utility) -> list[CSS]:
                                                      utility.accent_color)]
 
 
+# Pango and the shared font configuration are not safe to use from two threads at once
+# (a threaded worker rendering receipts concurrently crashed with heap corruption), so a
+# process renders one receipt at a time; rendering is CPU-bound under the GIL anyway.
+_RENDER_LOCK = threading.Lock()
+
+
 def pdf_from_html(html: str, *, utility) -> bytes:
-    return ReceiptHTML(string=html, url_fetcher=fetcher()).write_pdf(
-        stylesheets=stylesheets(utility), font_config=fonts())
+    with _RENDER_LOCK:
+        return ReceiptHTML(string=html, url_fetcher=fetcher()).write_pdf(
+            stylesheets=stylesheets(utility), font_config=fonts())
