@@ -86,6 +86,10 @@ class Invoice(models.Model):
     penalty = models.DecimalField(_("penalty"), **MONEY)
     amount_due = models.DecimalField(_("amount due"), **MONEY)
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    # A digest of the invoice's set of charge lines as the last import wrote it
+    # (importing.apply): an import rewrites only the sets whose digest changed.
+    # Empty: not written by an import, so the next import replaces the set.
+    lines_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
