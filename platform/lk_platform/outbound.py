@@ -8,8 +8,9 @@ gives staff a clear error) and when the request is made. The second check is the
 matters: `outbound_opener` resolves the host name itself, checks every address and
 connects to the address it checked, so a DNS answer that changes between the check and
 the connection (DNS rebinding) cannot redirect the request. Every redirect the pull
-follows goes through the same connection. Only http and https; no proxy from the
-environment (the request goes straight to the checked address)."""
+follows goes through the same connection, without the Authorization header when it leads
+to another host. Only http and https; no proxy from the environment (the request goes
+straight to the checked address)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,18 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
 
 
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """urllib's, except that credentials stay with their host: a redirect to another host
+    goes without the Authorization header."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urlsplit(newurl).netloc.lower() != urlsplit(
+                req.full_url).netloc.lower():
+            new.remove_header("Authorization")
+        return new
+
+
 def outbound_opener(*, follow_redirects: bool) -> urllib.request.OpenerDirector:
     """An opener for http and https only (a redirect elsewhere fails as an unknown URL
     type), every connection checked; no environment proxies, files or FTP."""
@@ -119,7 +132,7 @@ def outbound_opener(*, follow_redirects: bool) -> urllib.request.OpenerDirector:
     handlers = [_HTTPHandler(), _HTTPSHandler(), urllib.request.UnknownHandler(),
                 urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()]
     if follow_redirects:
-        handlers.append(urllib.request.HTTPRedirectHandler())
+        handlers.append(_RedirectHandler())
     for handler in handlers:
         opener.add_handler(handler)
     return opener

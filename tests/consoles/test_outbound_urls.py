@@ -245,3 +245,20 @@ def test_deploy_check_warns_when_private_networks_are_allowed():
     assert isinstance(warning, CheckWarning) and warning.id == "lk_platform.W001"
     with PRODUCTION:
         assert outbound_private_networks_check(None) == []
+
+
+def test_pull_redirect_to_another_host_goes_without_credentials(in_tenant_a, package_server,
+                                                                tmp_path):
+    from tests.billing.conftest import ENSKVODA, zip_dir
+
+    package_server.body = zip_dir(ENSKVODA, tmp_path / "p.zip").read_bytes()
+    port = package_server.url.split(":")[2].split("/")[0]
+    server = Redirector(f"http://localhost:{port}/package.zip")
+    try:
+        PullSource.objects.create(url=server.url, auth_header="Bearer pull-secret")
+        (run,) = billing_pull_tenant(in_tenant_a)
+    finally:
+        server.stop()
+    assert run.status == "succeeded" and server.hits == 1
+    [request] = package_server.requests
+    assert "Authorization" not in request and request["Host"] == f"localhost:{port}"
