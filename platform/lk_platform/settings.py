@@ -367,6 +367,8 @@ REST_FRAMEWORK = {
         "read": env("API_THROTTLE_READ", "300/min"),
         "write": env("API_THROTTLE_WRITE", "60/min"),
         "appeals": env("API_THROTTLE_APPEALS", "10/hour"),  # new appeals, per resident
+        # Receipt PDFs, per resident, the web page and the API together: each is a render.
+        "receipts": env("API_THROTTLE_RECEIPTS", "60/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "lk_core.api.schema.ApiAutoSchema",
     # Throttles key anonymous callers by REMOTE_ADDR, which ProxiedClientAddressMiddleware

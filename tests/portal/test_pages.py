@@ -375,3 +375,4 @@ def test_dashboard_says_when_a_meter_s_verification_has_expired(client_a, carol)
     soon = body[body.index("SOON-2"):].split("</li>")[0]
     assert "поверка истекла" in expired and "поверен до" not in expired
     assert "поверен до" in soon
+
