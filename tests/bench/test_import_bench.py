@@ -200,6 +200,9 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
     results = {
         "copy_ratio": project_rate / copy_rate, "typed_ratio": project_rate / typed_rate,
         "keyed_vs_copy": keyed_rate / copy_rate,
+        # The least any import with staging can take: its own COPY into staging, then
+        # the keyed floor's single write; checks, references and the rest for free.
+        "bound": copy_seconds / (first["timings"]["stage"] + keyed_seconds),
         "die_ratio": project_rate / die_rate,
         "peak_big": first["max_rss_mb"], "peak_small": small_run["max_rss_mb"],
         "reimport_vs_first": again["seconds"] / first["seconds"]}
@@ -223,6 +226,10 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         f"| typed COPY into tables with a unique index on each file's natural key vs plain "
         f"COPY (row rate; no import can beat this one write) | "
         f"**{results['keyed_vs_copy']:.2f}x** ({keyed_rate:,.0f} rows/s) | (see below) |",
+        f"| bound for an import that stages: the import's staging COPY "
+        f"({first['timings']['stage']:.1f} s) plus the keyed floor's write "
+        f"({keyed_seconds:.1f} s), nothing else, vs plain COPY ({copy_seconds:.1f} s) | "
+        f"**{results['bound']:.2f}x** | (see below) |",
         f"| project import vs django-import-export bulk (charges, {DIE_ROWS:,} rows) | "
         f"**{results['die_ratio']:.0f}x** ({die_rate:,.0f} rows/s) | >= 50x |",
         f"| peak RSS of the import process, {rows_big:,} rows | "
@@ -249,7 +256,10 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         "needs, and does nothing else. The import has to do that write (into the model's "
         "tables, which also carry the primary key and the indexes the portal reads by) "
         "after staging and checking the whole package, so its ratio to the text floor "
-        "stays below the keyed floor's.",
+        "stays below the keyed floor's, and below the bound row, which counts only the "
+        "staging COPY and that one write. Where the bound is under 0.3x, the issue's "
+        "target is out of reach for any importer that validates the whole package "
+        "before writing it, however fast its checks.",
         "",
         "Where the time goes: `stage` is the COPY into temporary text tables (the text "
         "floor's work, plus the passport hash of accounts.csv in Python); `check` builds "
