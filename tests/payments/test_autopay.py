@@ -106,7 +106,7 @@ def test_a_new_invoice_is_noticed_before_charged_on_the_day_and_confirmed_after(
     charge.refresh_from_db()
     assert charge.status == ChargeStatus.SUCCEEDED and charge.payment == payment
     after = Notification.objects.filter(kind=Kind.AUTOPAY_SUCCEEDED, account=alice.account)
-    assert after.count() == 1 and after.get().context["amount"] == "1500,00"
+    assert after.count() == 1 and after.get().context["amount"] == "1500.00"
     # The confirmation of the autopay charge is the autopay notice, not a second one.
     assert not Notification.objects.filter(kind=Kind.PAYMENT_RECEIVED,
                                            dedupe_key=f"portal-payment:{payment.public_id}")

@@ -128,7 +128,7 @@ def test_resident_pays_through_the_sandbox(paying_resident, live_server_url, pho
     _assert_fits_width(phone_page)
 
     assert payment_id
-    mail = _mail_for("To: payer@example.org", NUMBER, "1234,56", since=started)
+    mail = _mail_for("To: payer@example.org", NUMBER, "1\u00a0234,56", since=started)
     assert "Pay Test Water" in mail
     assert violations == []
 

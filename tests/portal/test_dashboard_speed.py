@@ -117,8 +117,8 @@ def test_an_import_shows_at_once(client_a, in_tenant_a, tmp_path, frozen_now):
     run = billing_package_import(package_path=package, source="test")
     assert run.status == "succeeded", run.report.get("problems")
     after = client_a.get("/").content.decode()
-    assert "Последняя оплата: 500,00 ₽ от 05.11.2026" in after
-    assert "уже оплачено 500,00 ₽" in after
+    assert "Последняя оплата: 500,00\xa0₽ от 05.11.2026" in after
+    assert "уже оплачено 500,00\xa0₽" in after
 
 
 def test_appeals_and_staff_status_show_at_once(client_a, alice, frozen_now):

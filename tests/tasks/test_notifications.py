@@ -424,7 +424,7 @@ def test_two_periods_of_one_account_in_one_import_get_their_own_amounts(
         assert services.invoices_available_notify(invoice_ids=ids, batch_key="two") == 2
     bodies = sorted(message.subject + message.body for message in mail.outbox)
     assert "09.2026" in bodies[0] and "11,00" in bodies[0]
-    assert "10.2026" in bodies[1] and "22.00" in bodies[1]
+    assert "10.2026" in bodies[1] and "22,00" in bodies[1]
 
 
 def test_reading_window_notice_once_per_window_and_account(
