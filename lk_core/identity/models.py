@@ -89,7 +89,14 @@ class Resident(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.user.email or self.user.username
+        # Never the login's user name: it is technical ("r-…"); staff know the account.
+        if self.user.email:
+            return self.user.email
+        account = self.current_account
+        if account is None:
+            return f"#{self.pk}"
+        return f"{account.number} — {account.holder_name}" if account.holder_name \
+            else account.number
 
 
 class ResidentAccount(models.Model):
