@@ -109,6 +109,9 @@ def _report(request: HttpRequest):
 @resident_required
 def charges(request: HttpRequest) -> HttpResponse:
     form, report = _report(request)
+    if not form.is_bound and report.start:  # show the range the page shows
+        form = forms.PeriodForm(initial={"start": f"{report.start:%Y-%m}",
+                                         "end": f"{report.end:%Y-%m}"})
     chart = charts.stacked_bars(months=report.months, series=report.series,
                                 title=_("Charges per month by service, ₽"))
     return render(request, "portal/charges.html",
