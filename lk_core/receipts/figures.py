@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 
-FIGURE_FONT = '"DejaVu Sans Mono", monospace'
+from lk_core.receipts.receipt_fonts import MONO as FIGURE_FONT
 
 # (column, width in characters including one space of gutter on the right)
 CHARGE_COLUMNS = (("quantity", 14), ("tariff", 11), ("amount", 14), ("recalculation", 14),

@@ -29,6 +29,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from lk_core.receipts.figures import column_css
+from lk_core.receipts.receipt_fonts import font_face_css
 from tenants.branding import HEX_COLOR
 
 STYLESHEET = Path(__file__).with_name("receipt.css")
@@ -117,7 +118,8 @@ def fetcher() -> ReceiptFetcher:
 
 @cache
 def _base_stylesheet() -> CSS:
-    return CSS(string=STYLESHEET.read_text(encoding="utf-8") + "\n" + column_css(),
+    return CSS(string="\n".join((font_face_css(), STYLESHEET.read_text(encoding="utf-8"),
+                                  column_css())),
                font_config=fonts(), url_fetcher=fetcher())
 
 
