@@ -58,9 +58,9 @@ def receipt_render(*, account: Account, period: dt.date, utility=None,
                    language: str = "ru") -> bytes:
     """The receipt (квитанция) PDF for one account and period; Http404 without an invoice."""
     utility = utility or connection.tenant
-    with translation.override(language):
+    with rendering.fewer_collections(), translation.override(language):
         html = receipt_html(data=receipt_data(account=account, period=period), utility=utility)
-    return rendering.pdf_from_html(html, utility=utility)
+        return rendering.pdf_from_html(html, utility=utility)
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,12 @@ def receipts_render(*, accounts: list[Account], period: dt.date, utility=None,
     utility = utility or connection.tenant
     identity_config = identity_settings_get()
     rendered = []
-    for data in receipts_data(accounts=accounts, period=period):
-        with translation.override(language):
-            html = render_to_string("receipts/receipt.html", receipt_context(
-                data=data, utility=utility, identity_config=identity_config))
-        rendered.append(RenderedReceipt(account=data.account, period=data.invoice.period,
-                                        pdf=rendering.pdf_from_html(html, utility=utility)))
+    with rendering.fewer_collections():
+        for data in receipts_data(accounts=accounts, period=period):
+            with translation.override(language):
+                html = render_to_string("receipts/receipt.html", receipt_context(
+                    data=data, utility=utility, identity_config=identity_config))
+            rendered.append(RenderedReceipt(
+                account=data.account, period=data.invoice.period,
+                pdf=rendering.pdf_from_html(html, utility=utility)))
     return rendered

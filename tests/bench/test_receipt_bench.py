@@ -21,9 +21,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from weasyprint import HTML
 
-from lk_core.receipts.rendering import fonts
+from lk_core.receipts.qr import qr_png_data_uri
+from lk_core.receipts.rendering import fonts, pdf_from_html
 from lk_core.receipts.selectors import receipt_data
-from lk_core.receipts.services import receipt_context, receipt_render, receipts_render
+from lk_core.receipts.services import receipt_context, receipt_html, receipt_render, receipts_render
 from lk_platform.demo import DEMO_PAYEES
 from tests.bench.report import write_section
 from tests.portal import data
@@ -101,11 +102,23 @@ def test_receipt_bench(in_tenant_a):
     rate, rate_cpu = BATCH / batch_wall, BATCH / batch_cpu
     size = statistics.mean(len(r.pdf) for r in batch())
 
+    # Where one receipt's CPU time goes: the HTML (queries, template, QR code) and the PDF.
+    with translation.override("ru"):
+        html = receipt_html(data=receipt_data(account=accounts[0], period=PERIOD),
+                            utility=in_tenant_a)
+        _wall, html_cpu = _timed(lambda: receipt_html(
+            data=receipt_data(account=accounts[0], period=PERIOD), utility=in_tenant_a), 20)
+        payload = receipt_context(data=receipt_data(account=accounts[0], period=PERIOD),
+                                  utility=in_tenant_a, identity_config=None)["qr_payload"]
+    _wall, qr_cpu = _timed(lambda: qr_png_data_uri(payload), 20)
+    _wall, pdf_cpu = _timed(lambda: pdf_from_html(html, utility=in_tenant_a), 20)
+
     body = f"""
 `receipt_render(account=..., period=...)` (lk_core/receipts): four queries, the template,
-a GOST R 56042-2014 QR code (segno, PNG) and WeasyPrint on one A4 page with DejaVu fonts;
-the receipt's own stylesheet parsed once per process, a small user-agent stylesheet, a URL
-fetcher that serves only the embedded QR image, one font configuration per process.
+a GOST R 56042-2014 QR code (segno, greyscale PNG) and WeasyPrint on one A4 page; the
+receipt's stylesheet and its fonts (DejaVu cut to Latin and Cyrillic) loaded once per
+process, a small user-agent stylesheet, the XHTML parsed with expat, a URL fetcher that
+serves only `data:` URIs, one font configuration per process.
 Baselines from the same run: WeasyPrint turning a one-line HTML page into a PDF, and the
 receipt as it was rendered before this work (`tests/bench/fixtures/receipt_before.html`:
 inline stylesheet, layout tables, WeasyPrint's defaults) with the same data.
@@ -118,20 +131,38 @@ One process; {os.cpu_count()} cores shared with other engineers, load average
 | receipt as before (same data, WeasyPrint directly), 20 runs | {_ms(before_wall):.1f} ms | {_ms(before_cpu):.1f} ms | {_ms(before_wall) / _ms(base_wall):.2f} |
 | **one receipt, warm** (`receipt_render`), 20 runs, p95 {p95 * 1000:.1f} ms | **{_ms(one_wall):.1f} ms** | {_ms(one_cpu):.1f} ms | {_ms(one_wall) / _ms(base_wall):.2f} |
 | {BATCH} receipts one by one (`receipt_render` each) | {single_wall / BATCH * 1000:.1f} ms each | {single_cpu / BATCH * 1000:.1f} ms each | |
-| **batch of {BATCH}** (`receipts_render`, {len(queries)} queries in all) | {batch_wall:.2f} s, **{rate:.1f} receipts/s** | {rate_cpu:.1f} receipts/s of CPU | |
+| **batch of {BATCH}** (`receipts_render`, {len(queries)} queries in all) | {batch_wall:.2f} s, **{rate:.1f} receipts/s** | **{rate_cpu:.1f} receipts/s of CPU** ({batch_cpu / BATCH * 1000:.1f} ms each) | |
+
+One receipt's CPU time, 20 runs each (medians): the HTML (queries, template, QR code)
+{_ms(html_cpu):.1f} ms, of which the QR code {_ms(qr_cpu):.1f} ms (segno's encoder, pure
+Python); the PDF (`pdf_from_html`: WeasyPrint) {_ms(pdf_cpu):.1f} ms.
 
 The receipt now takes {_ms(one_cpu) / _ms(before_cpu):.2f}× the CPU time of the receipt as
 before. Receipt size: {size / 1024:.0f} KiB. Targets: at most 100 ms per receipt warm, at
 least 20 receipts per second per core.
 
-Where the time goes (cProfile): WeasyPrint spends about 0.4 ms per box it lays out (a
-table cell, a paragraph), whatever the styling, so the receipt's cost is its number of
-boxes; layout is about two thirds of a receipt, drawing and writing the PDF most of the
-rest, the template, the QR code and the queries a few milliseconds. Laying out a batch as
-one document (a page break per receipt) and cutting it into one PDF per receipt was
-measured as well and was no faster per receipt (layout costs the same per box; each cut
-is another PDF serialisation), so `receipts_render` renders each receipt as its own
-document and shares the queries and everything WeasyPrint can reuse.
+Where the time went and what was done (cProfile on `receipts_render`; a receipt's CPU
+time, batch of 40, before → after): WeasyPrint's cost grows with every box it lays out
+and draws (a table cell is a cell, a line and a text box), so a table row is now two
+cells, the name and the row's figures as one line of DejaVu Sans Mono padded to the
+figure columns, and the parties' lines are separated by newlines instead of `<br>`
+(274 → 185 boxes); the tables have zebra rows instead of collapsed cell borders (the
+border grid cost 2.5 ms per receipt); the HTML is parsed with expat instead of
+WeasyPrint's pure-Python HTML5 parser (3 ms → 0.1 ms); the fonts are cut to Latin and
+Cyrillic (WeasyPrint copies and subsets each font of each PDF: 3 ms → 1 ms); the garbage
+collector ran about six times per receipt (5-8 ms in this process with Django and the
+test data loaded) and now runs ten times less often while a receipt renders; the QR PNG
+is written directly as greyscale (segno's 1-bit PNG was converted to RGB and re-encoded).
+Floats were not the cost (replacing them measured within noise). What remains, by
+WeasyPrint's phases for one receipt (standalone, medians): style 2 ms, boxes 3 ms,
+layout 18 ms (line breaking with Pango, table layout, lazily computed styles), drawing
+and writing the PDF 13 ms (drawing each text line with Pango again, font subsetting,
+zlib, pydyf), plus a fixed 5-6 ms per document (the minimal page above); outside
+WeasyPrint the QR code's encoding and the template. Laying out a batch as one document
+(a page break per receipt) and cutting it into one PDF per receipt was measured before
+and was no faster per receipt (layout costs the same per box; each cut is another PDF
+serialisation), so `receipts_render` renders each receipt as its own document and shares
+the queries and everything WeasyPrint can reuse.
 """
     write_section("receipt-pdf", "Receipt PDF", body)
     assert _ms(one_cpu) < _ms(before_cpu)
