@@ -9,15 +9,18 @@ numbers (`column_css`), so the figures stand right-aligned under their headers."
 
 from __future__ import annotations
 
+import textwrap
+
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
 
 from lk_core.receipts.receipt_fonts import MONO as FIGURE_FONT
 
 # (column, width in characters including one space of gutter on the right)
-CHARGE_COLUMNS = (("quantity", 14), ("tariff", 11), ("amount", 14), ("recalculation", 14),
+CHARGE_COLUMNS = (("quantity", 14), ("tariff", 11), ("amount", 14), ("recalculation", 15),
                   ("total", 14))
-METER_COLUMNS = (("previous", 20), ("current", 20), ("consumption", 10), ("verified", 13))
+METER_COLUMNS = (("previous", 20), ("current", 20), ("consumption", 12), ("verified", 13))
 
 
 def figures_line(columns, values) -> str:
@@ -25,6 +28,33 @@ def figures_line(columns, values) -> str:
     the rest of the line to the right rather than being cut)."""
     return "".join(value.rjust(width - 1) + " " for (_name, width), value in
                    zip(columns, values, strict=True))
+
+
+def header_lines(columns, labels) -> str:
+    """The column headers as lines of the same width as the figures below them: a label
+    longer than its column wraps onto more lines, aligned at the bottom."""
+    wrapped = [textwrap.wrap(label, width - 1) or [""]
+               for (_name, width), label in zip(columns, labels, strict=True)]
+    height = max(len(lines) for lines in wrapped)
+    wrapped = [[""] * (height - len(lines)) + lines for lines in wrapped]
+    return "\n".join(figures_line(columns, [lines[row] for lines in wrapped])
+                     for row in range(height))
+
+
+def charge_header() -> str:
+    return header_lines(CHARGE_COLUMNS, (_("Quantity"), _("Tariff, ₽"), _("Charged, ₽"),
+                                         _("Recalculation, ₽"), _("Total, ₽")))
+
+
+def meter_header() -> str:
+    return header_lines(METER_COLUMNS, (_("Previous"), _("Current"), _("Consumption"),
+                                        _("Verified until")))
+
+
+def charge_totals(data) -> str:
+    return figures_line(CHARGE_COLUMNS, (
+        "", "", _number(data.charges_amount, "2"), _number(data.charges_recalculation, "2"),
+        _number(data.invoice.charged, "2")))
 
 
 def _number(value, digits: str) -> str:

@@ -1,4 +1,4 @@
-"""The receipt's fonts: DejaVu Sans, DejaVu Sans Bold and DejaVu Sans Mono cut down to the
+"""The receipt's fonts: DejaVu Sans and DejaVu Sans Mono (regular and bold) cut down to the
 scripts a Russian receipt uses (Latin, Cyrillic, punctuation, ₽, №), kept in
 lk_core/receipts/fonts/ (DejaVu's licence beside them).
 
@@ -24,6 +24,7 @@ FACES = (
     ("Receipt Sans", "normal", "receipt-sans.ttf", "DejaVuSans.ttf"),
     ("Receipt Sans", "bold", "receipt-sans-bold.ttf", "DejaVuSans-Bold.ttf"),
     ("Receipt Mono", "normal", "receipt-mono.ttf", "DejaVuSansMono.ttf"),
+    ("Receipt Mono", "bold", "receipt-mono-bold.ttf", "DejaVuSansMono-Bold.ttf"),
 )
 SANS = '"Receipt Sans", "DejaVu Sans", sans-serif'
 MONO = '"Receipt Mono", "DejaVu Sans Mono", monospace'
@@ -52,7 +53,7 @@ def build() -> None:
     from fontTools.ttLib import TTFont
 
     for _family, _weight, filename, source in FACES:
-        font = TTFont(SYSTEM_DIR / source)
+        font = TTFont(SYSTEM_DIR / source, recalcTimestamp=False)  # same input, same file
         options = subset.Options()
         options.layout_features = ["*"]
         options.name_IDs = ["*"]

@@ -18,7 +18,13 @@ from lk_core.identity.models import RegistrationMethod
 from lk_core.identity.proofs import receipt_code_for
 from lk_core.identity.selectors import identity_settings_get
 from lk_core.receipts import rendering
-from lk_core.receipts.figures import charge_figures, meter_figures
+from lk_core.receipts.figures import (
+    charge_figures,
+    charge_header,
+    charge_totals,
+    meter_figures,
+    meter_header,
+)
 from lk_core.receipts.qr import gost_payload, qr_png_data_uri
 from lk_core.receipts.selectors import ReceiptData, receipt_data, receipts_data
 
@@ -39,6 +45,8 @@ def receipt_context(*, data: ReceiptData, utility, identity_config) -> dict:
     payload = gost_payload(utility=utility, account_number=data.account.number,
                            amount=invoice.amount_due, period=invoice.period, purpose=purpose)
     return {"utility": utility, "data": data, "invoice": invoice, "account": data.account,
+            "charge_header": charge_header(), "charge_totals": charge_totals(data),
+            "meter_header": meter_header(),
             "charge_rows": [{"name": line.service.name, "figures": charge_figures(line)}
                             for line in data.charges],
             "meter_rows": [{"name": f"{row.meter.service.name}, № {row.meter.serial_number}",

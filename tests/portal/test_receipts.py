@@ -222,7 +222,7 @@ def test_receipt_html_is_well_formed_xhtml(receipt_account, payee_a):
     payee_a.name = "ООО \"Вода & <Свет>\""
     html = receipt_html(data=receipt_data(account=receipt_account, period=PERIOD),
                         utility=payee_a)
-    root = ElementTree.fromstring(html)
+    root = ElementTree.fromstring(html)  # noqa: S314 - our own template
     assert root.tag == "html" and [child.tag for child in root] == ["head", "body"]
 
 
@@ -230,11 +230,20 @@ def test_figures_stand_in_their_columns(receipt_account, payee_a, tmp_path):
     """Each row's figures are one line padded to the columns the stylesheet sizes in `ch`
     of the same monospaced font; the PDF text keeps them in their order."""
     from lk_core.billing.models import ChargeLine
-    from lk_core.receipts.figures import CHARGE_COLUMNS, charge_figures, figures_line
+    from lk_core.receipts.figures import CHARGE_COLUMNS, charge_figures, figures_line, header_lines
 
-    assert figures_line(CHARGE_COLUMNS, ("3 м³", "1,5", "", "-10,35", "7")) == (
-        "3 м³".rjust(13) + " " + "1,5".rjust(10) + " " + " " * 14 + "-10,35".rjust(13) + " "
-        + "7".rjust(13) + " ")
+    values = ("3 м³", "1,5", "", "-10,35", "7")
+    line = figures_line(CHARGE_COLUMNS, values)
+    end = 0
+    for (_name, width), value in zip(CHARGE_COLUMNS, values, strict=True):
+        end += width  # each value ends one space before its column's right edge
+        assert line[end - 1 - len(value):end] == f"{value} " and line[end - 2 - len(value)] == " "
+    assert len(line) == end
+    header = header_lines(CHARGE_COLUMNS, ("Quantity", "Tariff", "Charged", "A very long name",
+                                           "Total"))
+    assert [len(row) for row in header.splitlines()] == [end, end]  # wrapped, bottom-aligned
+    assert [row.split() for row in header.splitlines()] == [
+        ["A", "very", "long"], ["Quantity", "Tariff", "Charged", "name", "Total"]]
     line = ChargeLine.objects.filter(account=receipt_account, period=PERIOD).first()
     figures = charge_figures(line)
     assert len(figures) == sum(width for _name, width in CHARGE_COLUMNS)
