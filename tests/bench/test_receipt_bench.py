@@ -143,22 +143,25 @@ least 20 receipts per second per core.
 
 Where the time went and what was done (cProfile on `receipts_render`; a receipt's CPU
 time, batch of 40, before → after): WeasyPrint's cost grows with every box it lays out
-and draws (a table cell is a cell, a line and a text box), so a table row is now two
-cells, the name and the row's figures as one line of DejaVu Sans Mono padded to the
-figure columns, and the parties' lines are separated by newlines instead of `<br>`
-(274 → 185 boxes); the tables have zebra rows instead of collapsed cell borders (the
-border grid cost 2.5 ms per receipt); the HTML is parsed with expat instead of
+and draws (a table cell is a cell, a line and a text box), so a table row (the header
+and the totals too) is now two cells, the name and the row's figures as one line of
+DejaVu Sans Mono padded to the figure columns, and the parties' lines are separated by
+newlines instead of `<br>` (274 → 156 boxes for this receipt, and 7 instead of 19 more
+for every further service); the tables have zebra rows instead of collapsed cell borders
+(the border grid cost 2.5 ms per receipt); the HTML is parsed with expat instead of
 WeasyPrint's pure-Python HTML5 parser (3 ms → 0.1 ms); the fonts are cut to Latin and
-Cyrillic (WeasyPrint copies and subsets each font of each PDF: 3 ms → 1 ms); the garbage
+Cyrillic (WeasyPrint copies and subsets each font of each PDF: 3 ms for three full
+DejaVu faces → about 1.3 ms for four cut ones); the garbage
 collector ran about six times per receipt (5-8 ms in this process with Django and the
 test data loaded) and now runs ten times less often while a receipt renders; the QR PNG
 is written directly as greyscale (segno's 1-bit PNG was converted to RGB and re-encoded).
 Floats were not the cost (replacing them measured within noise). What remains, by
-WeasyPrint's phases for one receipt (standalone, medians): style 2 ms, boxes 3 ms,
-layout 18 ms (line breaking with Pango, table layout, lazily computed styles), drawing
-and writing the PDF 13 ms (drawing each text line with Pango again, font subsetting,
-zlib, pydyf), plus a fixed 5-6 ms per document (the minimal page above); outside
-WeasyPrint the QR code's encoding and the template. Laying out a batch as one document
+WeasyPrint's phases for one receipt (standalone, medians, quiet machine): style 2 ms,
+boxes 2.5 ms, layout 15 ms (line breaking with Pango, table layout, lazily computed
+styles: about 45 lines of text are left, each laid out once), drawing and writing the
+PDF 12 ms (each text line shaped by Pango again to draw it, font subsetting, zlib,
+pydyf), of which about 3 ms is the fixed cost of any document; outside WeasyPrint the
+QR code's encoding (segno, pure Python) and the template. Laying out a batch as one document
 (a page break per receipt) and cutting it into one PDF per receipt was measured before
 and was no faster per receipt (layout costs the same per box; each cut is another PDF
 serialisation), so `receipts_render` renders each receipt as its own document and shares
