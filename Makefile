@@ -20,9 +20,10 @@ $(VENV)/.installed: pyproject.toml
 migrate: venv .env
 	$(PY) manage.py migrate --noinput -v 0
 
+# PUBLIC_PORT: the port in the links the demo prints and its e-mails carry.
 demo: migrate
-	$(PY) manage.py demo_setup
-	$(PY) manage.py runserver 0.0.0.0:$(PORT) --noreload
+	PUBLIC_PORT=$(PORT) $(PY) manage.py demo_setup
+	PUBLIC_PORT=$(PORT) $(PY) manage.py runserver 0.0.0.0:$(PORT) --noreload
 
 test: venv
 	$(PY) -m pytest

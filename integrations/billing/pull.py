@@ -1,5 +1,7 @@
 """The pull adapter: fetch the package from the URL the tenant configured (PullSource),
-over HTTP(S) with If-None-Match, streaming to disk."""
+over HTTP(S) with If-None-Match, streaming to disk. Through `lk_platform.outbound`: in
+production an address in the platform's own network is refused (also after a redirect,
+and on the address actually connected to)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from django_tenants.utils import schema_context
 from lk_core.billing.interfaces import FetchedPackage, PullError
 from lk_core.billing.models import ImportRun
 from lk_core.billing.services import billing_pull_sources
+from lk_platform.outbound import outbound_opener, outbound_refusal
 from tenants.models import Utility
 
 TIMEOUT = 60
@@ -28,7 +31,8 @@ class HttpPackageFetcher:
         if auth_header:
             request.add_header("Authorization", auth_header)
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            with outbound_opener(follow_redirects=True).open(request, timeout=TIMEOUT) \
+                    as response:
                 with into.open("wb") as out:
                     while chunk := response.read(1 << 20):
                         out.write(chunk)
@@ -40,6 +44,8 @@ class HttpPackageFetcher:
             raise PullError(_("The server answered %(code)s.") % {"code": exc.code},
                             retryable=exc.code >= 500 or exc.code == 429) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            if (refusal := outbound_refusal(exc)) is not None:
+                raise PullError(str(refusal), retryable=False) from exc
             raise PullError(_("The package server cannot be reached: %(error)s")
                             % {"error": exc}, retryable=True) from exc
 

@@ -22,6 +22,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from lk_core.api.base import PAGE_PARAMS, AccountAPIView
+from lk_core.api.throttling import ReceiptThrottle, TenantScopedThrottle
 from lk_core.billing.models import PaymentChannel
 from lk_core.portal import selectors
 from lk_core.portal.access import invoice_get_for_resident
@@ -353,6 +354,7 @@ class PDFRenderer(BaseRenderer):
 
 class ReceiptView(AccountAPIView):
     renderer_classes = [JSONRenderer, PDFRenderer]  # errors are JSON whatever was accepted
+    throttle_classes = [TenantScopedThrottle, ReceiptThrottle]
 
     @extend_schema(tags=["billing"], parameters=[OpenApiParameter("format", exclude=True)],
                    responses={(200, "application/pdf"): OpenApiResponse(

@@ -142,7 +142,8 @@ class RegistrationView(PublicAPIView):
         outcome = identity.resident_register(
             account_number=data["account_number"], email=data["email"], proof=data["proof"],
             rules_version=identity.rules_default_ensure(), email_notices=data["email_notices"],
-            sms_notices=data["sms_notices"], ip=client_ip(request))
+            sms_notices=data["sms_notices"], ip=client_ip(request),
+            language=get_language())  # the app's Accept-Language
         if not outcome.ok:
             raise _refused_or_wait(outcome)
         return _detail(_("Check your e-mail: we have sent what you need to log in."))

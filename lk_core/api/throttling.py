@@ -1,9 +1,11 @@
 """Throttling with one rate per scope: `auth` (sign-in, refresh, registration, reset),
-`read` (safe methods) and `write`. Counters are per tenant: the key names the schema
-explicitly (on top of the tenant prefix the cache's key function adds), so a busy utility
-never slows down another."""
+`read` (safe methods) and `write`, plus `receipts` on top of `read` for receipt PDFs.
+Counters are per tenant: the key names the schema explicitly (on top of the tenant prefix
+the cache's key function adds), so a busy utility never slows down another."""
 
 from __future__ import annotations
+
+import math
 
 from django.db import connection
 from rest_framework.settings import api_settings
@@ -32,3 +34,25 @@ class TenantScopedThrottle(ScopedRateThrottle):
                  else self.get_ident(request))
         return self.cache_format % {"schema": connection.schema_name, "scope": self.scope,
                                     "ident": ident}
+
+
+class ReceiptThrottle(TenantScopedThrottle):
+    """Receipt PDFs, on top of the read rate: each one is a WeasyPrint render (tens of
+    milliseconds of CPU, one at a time per process), so a script downloading them in a loop
+    would hold up everyone's receipts. One counter per resident for the web page and the
+    API (`receipt_download_allowed`)."""
+
+    def allow_request(self, request, view):
+        self.scope = "receipts"
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super(ScopedRateThrottle, self).allow_request(request, view)
+
+
+def receipt_download_allowed(request) -> tuple[bool, int]:
+    """For the web page: whether this resident may download one more receipt now, and if
+    not, in how many seconds."""
+    throttle = ReceiptThrottle()
+    if throttle.allow_request(request, None):
+        return True, 0
+    return False, math.ceil(throttle.wait() or 1)

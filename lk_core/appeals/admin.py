@@ -26,6 +26,7 @@ from lk_core.appeals.models import (
     Destination,
     Priority,
 )
+from lk_core.identity.selectors import user_label
 from lk_core.staff.permissions import StaffSectionAdminMixin
 from lk_core.staff.roles import Action, Section, staff_can
 from lk_platform.admin_sites import staff_console
@@ -266,7 +267,7 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                      timezone.localtime(e.created_at, tz).strftime("%d.%m.%Y %H:%M"),
                      e.get_kind_display(),
                      gettext("staff only") if e.internal else gettext("resident sees it"),
-                     e.author.get_username() if e.author else "", e.text)
+                     user_label(e.author, account=obj.account), e.text)
                     for e in self._detail(obj).events)))
 
     def _tz(self):

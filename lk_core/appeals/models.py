@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lk_core.billing.models import Account
+from lk_platform.outbound import outbound_url_validator
 
 
 class Destination(models.TextChoices):
@@ -53,7 +54,8 @@ class AppealCategory(models.Model):
     delivery = models.CharField(_("delivery"), max_length=10, choices=DeliveryKind.choices,
                                 default=DeliveryKind.DESK)
     delivery_email = models.EmailField(_("deliver to e-mail"), blank=True)
-    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True,
+                                  validators=[outbound_url_validator])
     # Fernet token (lk_core.payments.crypto) of {"secret": ...}: the platform signs with it,
     # so it is stored encrypted, not hashed, and never shown again.
     webhook_secret_encrypted = models.TextField(_("webhook secret (encrypted)"), blank=True)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lk_platform.outbound import outbound_url_validator
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 16, "decimal_places": 4}
 
@@ -86,6 +88,10 @@ class Invoice(models.Model):
     penalty = models.DecimalField(_("penalty"), **MONEY)
     amount_due = models.DecimalField(_("amount due"), **MONEY)
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    # A digest of the invoice's set of charge lines as the last import wrote it
+    # (importing.apply): an import rewrites only the sets whose digest changed.
+    # Empty: not written by an import, so the next import replaces the set.
+    lines_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -273,7 +279,8 @@ class IntegrationKey(models.Model):
 class PullSource(models.Model):
     """Where the scheduled pull fetches this tenant's billing package from."""
 
-    url = models.URLField(_("package URL"), max_length=1000)
+    url = models.URLField(_("package URL"), max_length=1000,
+                          validators=[outbound_url_validator])
     enabled = models.BooleanField(_("enabled"), default=True)
     auth_header = models.CharField(_("Authorization header"), max_length=500, blank=True)
     last_etag = models.CharField(max_length=200, blank=True)

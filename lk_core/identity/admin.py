@@ -21,7 +21,7 @@ from lk_core.identity.models import (
     SecurityEvent,
 )
 from lk_core.identity.proofs import receipt_code_for
-from lk_core.identity.selectors import utility_current
+from lk_core.identity.selectors import user_label, utility_current
 from lk_core.staff.permissions import StaffSectionAdminMixin
 from lk_core.staff.roles import Action, Section, staff_can
 from lk_platform.admin_sites import staff_console
@@ -70,19 +70,30 @@ class ResidentAccountInline(admin.TabularInline):
 @admin.register(Resident, site=staff_console)
 class ResidentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     console_section = Section.RESIDENTS
-    list_display = ["__str__", "accounts", "registered_via", "created_at", "blocked_at"]
+    list_display = ["holder", "email", "accounts", "registered_via", "created_at",
+                    "blocked_at"]
     list_filter = ["registered_via", ("blocked_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__email", "links__account__number", "links__account__holder_name",
                      "user__first_name", "user__last_name"]
-    readonly_fields = ["user", "current_account", "email_notices", "sms_notices", "consent_at",
-                       "consent_ip", "registered_via", "blocked_at", "blocked_reason",
-                       "created_at"]
+    # The login's user name is technical ("r-…"): staff see the account and holder instead.
+    fields = ["holder", "email", "current_account", "email_notices", "sms_notices",
+              "consent_at", "consent_ip", "registered_via", "blocked_at", "blocked_reason",
+              "created_at"]
+    readonly_fields = fields
     inlines = [ResidentAccountInline]
     actions = ["block", "unblock", "send_reset"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user").prefetch_related(
-            "links__account")
+        return super().get_queryset(request).select_related(
+            "user", "current_account").prefetch_related("links__account")
+
+    @admin.display(description=gettext_lazy("resident"), ordering="current_account__number")
+    def holder(self, obj) -> str:
+        return user_label(obj.user, account=obj.current_account)
+
+    @admin.display(description=gettext_lazy("e-mail"), ordering="user__email")
+    def email(self, obj) -> str:
+        return obj.user.email
 
     @admin.display(description=gettext_lazy("accounts"))
     def accounts(self, obj) -> str:
@@ -189,11 +200,17 @@ class RulesVersionAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 @admin.register(SecurityEvent, site=staff_console)
 class SecurityEventAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     console_section = Section.AUDIT
-    list_display = ["at", "kind", "account_number", "user", "actor", "ip"]
+    list_display = ["at", "kind", "account_number", "who", "actor", "ip"]
+    fields = ["at", "kind", "account_number", "who", "actor", "ip", "details"]
+    readonly_fields = fields
     list_filter = ["kind"]
     search_fields = ["account_number", "user__email", "ip"]
     date_hierarchy = "at"
-    list_select_related = ["user", "actor"]
+    list_select_related = ["user__resident__current_account", "actor"]
+
+    @admin.display(description=gettext_lazy("user"))
+    def who(self, obj) -> str:
+        return user_label(obj.user)
 
     def has_add_permission(self, request) -> bool:
         return False

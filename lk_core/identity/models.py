@@ -73,6 +73,12 @@ class Resident(models.Model):
     consent_ip = models.GenericIPAddressField(_("consent given from"), null=True, blank=True)
     registered_via = models.CharField(_("registered via"), max_length=20,
                                       choices=RegistrationMethod.choices)
+    # The language the resident read the portal (or the app) in when registering, kept up
+    # with the header's language switch: what their e-mails and SMS are written in until
+    # they save a language in the portal's settings (lk_core.portal ResidentPreferences).
+    # Empty: not known (registered in the office), the platform's default.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                blank=True)
     blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
     blocked_reason = models.CharField(_("reason for blocking"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
@@ -83,7 +89,14 @@ class Resident(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.user.email or self.user.username
+        # Never the login's user name: it is technical ("r-…"); staff know the account.
+        if self.user.email:
+            return self.user.email
+        account = self.current_account
+        if account is None:
+            return f"#{self.pk}"
+        return f"{account.number} — {account.holder_name}" if account.holder_name \
+            else account.number
 
 
 class ResidentAccount(models.Model):

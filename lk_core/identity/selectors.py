@@ -7,6 +7,7 @@ import functools
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account, DataVersion
 from lk_core.identity.models import (
@@ -17,6 +18,7 @@ from lk_core.identity.models import (
     RulesStatus,
     RulesVersion,
 )
+from lk_core.users.models import UserKind
 from tenants.models import Utility
 
 
@@ -139,3 +141,27 @@ def rules_text(version: RulesVersion, language: str | None) -> str:
     if (language or "").startswith("en") and version.text_en:
         return version.text_en
     return version.text_ru
+
+
+# --- how staff see who did something ------------------------------------------------------
+
+def account_holder_label(account: Account | None) -> str:
+    """"930001 — Иванов Иван Иванович": the account number and the holder's name."""
+    if account is None:
+        return ""
+    return f"{account.number} — {account.holder_name}" if account.holder_name else account.number
+
+
+def user_label(user, *, account: Account | None = None) -> str:
+    """Who did something, as staff read it. A resident is the account number and holder
+    name (of `account`, the row's own, else the resident's current one), never the login's
+    technical user name; staff and operators are their user name (their e-mail). For lists,
+    select `user__resident__current_account` with the rows, or pass `account`."""
+    if user is None:
+        return ""
+    if user.kind != UserKind.RESIDENT:
+        return user.get_username()
+    if account is None:
+        resident = getattr(user, "resident", None)  # none: a login without a resident row
+        account = resident.current_account if resident is not None else None
+    return account_holder_label(account) or user.email or _("resident")

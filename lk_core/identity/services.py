@@ -164,9 +164,11 @@ def _tell_owner_someone_tried(account: Account | None, refusal: str) -> None:
 
 def resident_register(*, account_number: str, email: str, proof: str,
                       rules_version: RulesVersion, email_notices: bool, sms_notices: bool,
-                      ip: str | None) -> Outcome:
+                      ip: str | None, language: str = "") -> Outcome:
     """Self-registration by the utility's chosen method. On success the login exists, the
-    first password (or link) is e-mailed on commit, and rules and consents are recorded."""
+    first password (or link) is e-mailed on commit, and rules and consents are recorded.
+    `language` is the one the resident registered in (the request's): their notifications
+    are written in it until they choose another."""
     config = identity_settings_get()
     number = account_number_normalise(account_number)
     scopes = [("register_account", number), ("register_ip", ip or "")]
@@ -180,7 +182,8 @@ def resident_register(*, account_number: str, email: str, proof: str,
             return _registration_refused(account, number, "already_registered", 0, ip)
         user, password = _resident_user_create(email=email, config=config)
         resident = _resident_create(user=user, account=account, method=config.registration_method,
-                                    email_notices=email_notices, sms_notices=sms_notices, ip=ip)
+                                    email_notices=email_notices, sms_notices=sms_notices, ip=ip,
+                                    language=language)
         RulesAcceptance.objects.create(resident=resident, version=rules_version, ip=ip)
         security_event_record(kind=Kind.REGISTERED, user=user, account_number=number, ip=ip,
                               method=config.registration_method, rules=rules_version.number)
@@ -216,11 +219,11 @@ def _resident_user_create(*, email: str, config: IdentitySettings) -> tuple[User
 
 
 def _resident_create(*, user: User, account: Account, method: str, email_notices: bool,
-                     sms_notices: bool, ip: str | None) -> Resident:
+                     sms_notices: bool, ip: str | None, language: str = "") -> Resident:
     resident = Resident.objects.create(
         user=user, current_account=account, email_notices=email_notices,
         sms_notices=sms_notices, consent_at=timezone.now(), consent_ip=ip,
-        registered_via=method)
+        registered_via=method, language=language_known(language))
     ResidentAccount.objects.create(resident=resident, account=account, method=method)
     preference_consent_set(user=user, email_enabled=email_notices, sms_enabled=sms_notices)
     return resident
@@ -244,6 +247,12 @@ def _password_link(user: User, kind: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path = f"/password/{kind}/{uid}/{generator.make_token(user)}/"
     return utility_url(utility_current(), path)
+
+
+def language_known(language: str | None) -> str:
+    """One of the platform's languages ("en-us" is "en"), or "" for none of them."""
+    code = (language or "").lower().split("-")[0]
+    return code if code in dict(settings.LANGUAGES) else ""
 
 
 # --- linked accounts --------------------------------------------------------------------

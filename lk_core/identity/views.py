@@ -66,7 +66,7 @@ def register(request: HttpRequest) -> HttpResponse:
         outcome = services.resident_register(
             account_number=data["account_number"], email=data["email"], proof=data["proof"],
             rules_version=rules, email_notices=data["email_notices"],
-            sms_notices=data["sms_notices"], ip=client_ip(request))
+            sms_notices=data["sms_notices"], ip=client_ip(request), language=get_language())
         if outcome.ok:
             return render(request, "identity/register_done.html", {"config": config})
         error = wait_message(outcome.retry_after) if outcome.retry_after else REFUSED

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lk_core.identity.selectors import user_label
 from lk_core.notifications.models import (
     MessageTemplate,
     Notification,
@@ -26,12 +27,19 @@ class NotificationAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "channel", "kind"]
     search_fields = ["recipient", "batch_key", "account__number"]
     date_hierarchy = "created_at"
-    exclude = ["context"]  # may hold a password until the message is final
-    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "context"]
+    # context: may hold a password until the message is final; user: shown as the
+    # resident's account and holder, not the login's technical user name.
+    exclude = ["context", "user"]
+    readonly_fields = [("resident" if f.name == "user" else f.name)
+                       for f in Notification._meta.fields if f.name != "context"]
     actions = ["retry_now"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=_("resident"))
+    def resident(self, obj) -> str:
+        return user_label(obj.user, account=obj.account)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

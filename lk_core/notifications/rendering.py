@@ -11,9 +11,11 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from lk_core.notifications.models import ESSENTIAL_KINDS, MessageTemplate, Notification
-from lk_core.notifications.texts import CODE_LABELS, DEFAULT_TEXTS
+from lk_core.billing.money import money
+from lk_core.notifications.models import ESSENTIAL_KINDS, Kind, MessageTemplate, Notification
+from lk_core.notifications.texts import CODE_LABELS, DEFAULT_TEXTS, MONEY_PLACEHOLDERS
 from tenants.urls import utility_url
 
 UNSUBSCRIBE_SALT = "lk.notifications.unsubscribe"
@@ -70,7 +72,26 @@ def _context(notification, utility, templates: TemplateCache) -> dict:
     for name, (code_key, label) in CODE_LABELS.get(notification.kind, {}).items():
         if code_key in context:  # rows written before codes were stored carry the label
             context[name] = label(context[code_key])
+    for name in MONEY_PLACEHOLDERS:
+        if name in context:  # older rows wrote "1234,56": read too; not a number: as is
+            context[name] = money(context[name])
+    if notification.kind == Kind.APPEAL_STATUS:
+        context["appeal_url"] = _appeal_url(context.get("appeal_number"), templates)
     return context
+
+
+def _appeal_url(number, templates: TemplateCache) -> str:
+    """The appeal's own page on the utility's host (derived when rendered, so rows written
+    before the link existed get it too); the portal's home without a usable number."""
+    if not str(number or "").isdigit():
+        return templates.portal_url
+    path = reverse("portal-appeal", urlconf=settings.ROOT_URLCONF, args=[int(number)])
+    return templates.portal_url.rstrip("/") + path
+
+
+def page_url(context: dict) -> str:
+    """The page a message is about: the e-mail's button and the inbox's link open it."""
+    return context.get("appeal_url") or context["portal_url"]
 
 
 def _unsubscribe_url(notification: Notification, utility, templates: TemplateCache) -> str:
@@ -91,7 +112,8 @@ def render_email(notification: Notification, utility, templates: TemplateCache
         page = {"utility": utility, "subject": _fill(templates.template(subject), context),
                 "text": text,
                 "unsubscribe_url": _unsubscribe_url(notification, utility, templates),
-                "portal_url": context["portal_url"]}
+                "portal_url": context["portal_url"], "page_url": page_url(context),
+                "page_label": _page_label(notification.kind)}
         return RenderedEmail(
             subject=" ".join(page["subject"].split()),
             text=render_to_string("notifications/email/message.txt", page),
@@ -105,10 +127,17 @@ def render_sms(notification: Notification, utility, templates: TemplateCache) ->
         return _fill(sms, _context(notification, utility, templates))
 
 
+def _page_label(kind: str) -> str:
+    return str(_("Open the appeal") if kind == Kind.APPEAL_STATUS
+               else _("Open the personal account"))
+
+
 @dataclass(frozen=True)
 class RenderedInboxMessage:
     title: str
     text: str
+    url: str = ""  # the page the message is about, when it is not just the portal
+    url_label: str = ""
 
 
 def render_inbox_message(message, utility, templates: TemplateCache) -> RenderedInboxMessage:
@@ -118,14 +147,18 @@ def render_inbox_message(message, utility, templates: TemplateCache) -> Rendered
     context = _context(message, utility, templates)
     subject, body, _sms = templates.wording(message.kind)
     try:
-        return _inbox_fill(subject, body, context, templates)
+        return _inbox_fill(message.kind, subject, body, context, templates)
     except TemplateSyntaxError:
         default = DEFAULT_TEXTS[message.kind]
-        return _inbox_fill(str(default.subject), str(default.body), context, templates)
+        return _inbox_fill(message.kind, str(default.subject), str(default.body), context,
+                           templates)
 
 
-def _inbox_fill(subject: str, body: str, context: dict,
+def _inbox_fill(kind: str, subject: str, body: str, context: dict,
                 templates: TemplateCache) -> RenderedInboxMessage:
+    url = page_url(context)
     return RenderedInboxMessage(
         title=" ".join(_fill(templates.template(subject), context).split()),
-        text=_fill(templates.template(body), context))
+        text=_fill(templates.template(body), context),
+        url=url if url != context["portal_url"] else "",
+        url_label=_page_label(kind) if url != context["portal_url"] else "")

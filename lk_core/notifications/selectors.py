@@ -47,12 +47,13 @@ def resident_phones(user_ids: set[int]) -> dict[int, str]:
 
 
 def resident_languages(user_ids: set[int]) -> dict[int, str]:
-    """The portal language each resident chose (what their e-mails are written in); users
-    who never saved their settings are absent."""
-    from lk_core.portal.models import ResidentPreferences
-
-    rows = ResidentPreferences.objects.filter(user_id__in=user_ids)
-    return dict(rows.values_list("user_id", "language"))
+    """The language each resident's e-mails and SMS are written in: the one saved in the
+    portal's settings, else the one recorded at registration and by the language switch
+    (lk_core.identity Resident.language). Users with neither are absent (the caller's
+    default applies). One query."""
+    rows = User.objects.filter(pk__in=user_ids).values_list(
+        "pk", "portal_preferences__language", "resident__language")
+    return {pk: saved or recorded for pk, saved, recorded in rows if saved or recorded}
 
 
 def preferences_for(user_ids: set[int]) -> dict[int, NotificationPreference]:

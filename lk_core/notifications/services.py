@@ -39,6 +39,7 @@ from lk_core.notifications.selectors import (
     notification_settings_get,
     preferences_for,
     recipients_for_accounts,
+    resident_languages,
     resident_phones,
 )
 from lk_core.users.models import User
@@ -155,14 +156,25 @@ def notification_enqueue(*, kind: str, user: User | None = None,
     email = email or (user.email if user else "")
     phone = (resident_phones({user.pk}).get(user.pk) if user else "") or phone
     preference = preferences_for({user.pk}).get(user.pk) if user else None
+    context = _with_language(dict(context or {}),
+                             resident_languages({user.pk}).get(user.pk) if user else None)
     rows = _rows(kind=kind, user=user, account=account, email=email, phone=phone,
-                 context=dict(context or {}), dedupe_key=dedupe_key, batch_key="",
+                 context=context, dedupe_key=dedupe_key, batch_key="",
                  preference=preference, config=notification_settings_get(),
                  utility=current_utility(), now=now)
     _inbox_insert([_inbox_message(kind=kind, user=user, account=account,
-                                  context=dict(context or {}), dedupe_key=dedupe_key,
+                                  context=dict(context), dedupe_key=dedupe_key,
                                   preference=preference)])
     return _insert_and_dispatch(rows, now=now)
+
+
+def _with_language(context: dict, language: str | None) -> dict:
+    """The recipient's language (lk_core.notifications.selectors.resident_languages) goes
+    with the row: e-mail and SMS are rendered in it. A caller's own choice stands; no
+    known language leaves the platform's default to the renderer."""
+    if language and "language" not in context:
+        return {**context, "language": language}
+    return context
 
 
 def notifications_for_accounts(*, kind: str, recipients: Iterable[AccountRecipient],
@@ -172,18 +184,22 @@ def notifications_for_accounts(*, kind: str, recipients: Iterable[AccountRecipie
     now = now or timezone.now()
     recipients = list(recipients)
     config, utility = notification_settings_get(), current_utility()
-    preferences = preferences_for({r.user.pk for r in recipients if r.user})
+    users = {r.user.pk for r in recipients if r.user}
+    preferences = preferences_for(users)
+    languages = resident_languages(users) if users else {}
     rows: list[Notification] = []
     inbox: list[InboxMessage | None] = []
     for r in recipients:
         preference = preferences.get(r.user.pk) if r.user else None
         dedupe_key = f"{dedupe_prefix}:{r.account.pk}"
+        context = _with_language(contexts[r.account.pk],
+                                 languages.get(r.user.pk) if r.user else None)
         rows += _rows(kind=kind, user=r.user, account=r.account, email=r.email,
-                      phone=r.phone, context=contexts[r.account.pk],
+                      phone=r.phone, context=context,
                       dedupe_key=dedupe_key, batch_key=batch_key,
                       preference=preference, config=config, utility=utility, now=now)
         inbox.append(_inbox_message(kind=kind, user=r.user, account=r.account,
-                                    context=contexts[r.account.pk], dedupe_key=dedupe_key,
+                                    context=context, dedupe_key=dedupe_key,
                                     preference=preference))
     _inbox_insert(inbox)
     return len(_insert_and_dispatch(rows, now=now))

@@ -1,6 +1,7 @@
 """Built-in wording per kind (translatable, English msgids). Staff override any part in
 MessageTemplate. Placeholders are Django template variables filled from the
-notification's context plus utility_name, portal_url and support_phone."""
+notification's context plus utility_name, portal_url and support_phone (and appeal_url,
+the appeal's own page, for the appeal status kind)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ DEFAULT_TEXTS: dict[str, Text] = {
     Kind.APPEAL_STATUS: Text(
         _("Your appeal {{ appeal_number }}: {{ status }}"),
         _("The status of your appeal {{ appeal_number }} is now: {{ status }}.\n\n"
-          "{{ comment }}\n\nDetails: {{ portal_url }}"),
+          "{{ comment }}\n\nDetails: {{ appeal_url }}"),
         _("{{ utility_name }}: appeal {{ appeal_number }} - {{ status }}")),
     Kind.DEBT_REMINDER: Text(
         _("Reminder: {{ amount_due }} RUB due on account {{ account_number }}"),
@@ -107,6 +108,10 @@ def _appeal_status_label(code: str) -> str:
 
     return str(AppealStatus(code).label) if code in AppealStatus.values else code
 
+
+# Amounts of money, stored as "12345.67" and shown as the reader writes them, in the
+# same language as the labels below ("12 345,67" / "12,345.67"; lk_core.billing.money).
+MONEY_PLACEHOLDERS = ("amount", "amount_due", "cap")
 
 # Context values stored as a code and shown as its label in the reader's language (at
 # read time for the inbox, in the recipient's language for e-mail and SMS):

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from lk_core.identity.selectors import user_label
 from lk_core.payments import selectors, services
 from lk_core.payments.models import (
     AutopayCharge,
@@ -169,13 +170,20 @@ class PortalPaymentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     list_select_related = ["account"]
     inlines = [TransitionInline]
     actions = [refresh_status, refund_in_full]
-    readonly_fields = [field.name for field in PortalPayment._meta.fields]
+    # The resident as account and holder, not the login's technical user name.
+    exclude = ["user"]
+    readonly_fields = [("resident" if field.name == "user" else field.name)
+                       for field in PortalPayment._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("resident"))
+    def resident(self, obj) -> str:
+        return user_label(obj.user, account=obj.account)
 
     def get_urls(self):
         refund = self.admin_site.admin_view(self.refund_view)
@@ -264,11 +272,17 @@ class AutopayMandateAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):
     search_fields = ["account__number"]
     list_select_related = ["account"]
     inlines = [AutopayChargeInline]
-    exclude = ["method_token", "customer_token"]  # tokens stay out of the console
+    exclude = ["method_token", "customer_token",  # tokens stay out of the console
+               "user"]  # shown as the resident's account and holder, not the login's name
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in AutopayMandate._meta.fields
-                if field.name not in self.exclude]
+        return [("resident" if field.name == "user" else field.name)
+                for field in AutopayMandate._meta.fields
+                if field.name == "user" or field.name not in self.exclude]
+
+    @admin.display(description=_("resident"))
+    def resident(self, obj) -> str:
+        return user_label(obj.user, account=obj.account)
 
 
 class WebhookEventAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):

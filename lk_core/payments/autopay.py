@@ -18,10 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Subquery, Sum
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account, Invoice
+from lk_core.billing.money import money
 from lk_core.notifications.models import Kind
 from lk_core.notifications.selectors import current_utility
 from lk_core.notifications.services import notification_enqueue
@@ -82,8 +83,8 @@ def _terms_validate(*, day, cap) -> tuple[int, Decimal]:
     if cap < row.min_amount or cap > row.max_amount:
         raise ValidationError({"cap": [
             _("The limit must be between %(min)s and %(max)s.")
-            % {"min": number_format(row.min_amount, 2),
-               "max": number_format(row.max_amount, 2)}]})
+            % {"min": money(row.min_amount),
+               "max": money(row.max_amount)}]})
     return day, cap
 
 
@@ -102,7 +103,7 @@ def autopay_start(*, user, account: Account, day, cap, site_url: str,
                                 "arrives."))
     if due > cap:
         raise ValidationError({"cap": [_("The limit is below the amount due now (%(due)s).")
-                                       % {"due": number_format(due, 2)}]})
+                                       % {"due": money(due)}]})
     mandate = _mandate_create(user=user, account=account, day=day, cap=cap, email=email)
     try:
         payment = services.payment_create(user=user, account=account, site_url=site_url,
@@ -396,7 +397,7 @@ def _claim(charge: AutopayCharge, mandate: AutopayMandate) -> bool:
         _close(charge, ChargeStatus.OVER_CAP, f"{amount} is above the limit {mandate.cap}")
         _notice_failed(charge, mandate, amount, reason=_(
             "the amount is above your limit of %(cap)s RUB")
-            % {"cap": number_format(mandate.cap, 2)})
+            % {"cap": money(mandate.cap)})
         return False
     payment = PortalPayment.objects.create(
         account=mandate.account, user=mandate.user, amount=amount, currency=row.currency,
@@ -460,7 +461,8 @@ def _charge_outcome(payment: PortalPayment, status: str) -> None:
 # --- notices ----------------------------------------------------------------------------------
 
 def _money(amount: Decimal) -> str:
-    return number_format(amount, 2)
+    """As a notification's context keeps it (shown in the reader's language)."""
+    return f"{amount:.2f}"
 
 
 def _pay_url() -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 
 from lk_core.notifications.models import Kind
 from lk_core.notifications.services import notification_enqueue
@@ -15,7 +15,7 @@ from lk_core.notifications.services import notification_enqueue
 
 def payment_confirmation_enqueue(payment, *, tz) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"amount": number_format(payment.amount, 2),
+        context = {"amount": f"{payment.amount:.2f}",  # shown in the reader's language
                    "account_number": payment.account.number,
                    "paid_on": date_format(timezone.localtime(payment.paid_at, tz),
                                           "SHORT_DATE_FORMAT"),

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
+from lk_core.billing.money import money
 from lk_core.billing.versions import account_data_changed
 from lk_core.payments import confirmation
 from lk_core.payments.acquirers import (
@@ -172,12 +172,12 @@ def payment_amount_validate(*, row: PaymentSettings, account: Account,
     amount = parse_amount(amount)
     if due is not None and amount != due and not row.allow_other_amount:
         raise ValidationError({"amount": [
-            _("Only the amount due (%(due)s) can be paid.") % {"due": number_format(due, 2)}]})
+            _("Only the amount due (%(due)s) can be paid.") % {"due": money(due)}]})
     if amount < row.min_amount or amount > row.max_amount:
         raise ValidationError({"amount": [
             _("The amount must be between %(min)s and %(max)s.")
-            % {"min": number_format(row.min_amount, 2),
-               "max": number_format(row.max_amount, 2)}]})
+            % {"min": money(row.min_amount),
+               "max": money(row.max_amount)}]})
     return amount
 
 
@@ -565,7 +565,7 @@ def payment_refund(*, payment: PortalPayment, amount: Decimal | str | None = Non
         raise ValidationError(_("This payment cannot be refunded."))
     if amount <= 0 or amount > refundable:
         raise ValidationError({"amount": [
-            _("Enter an amount from 0,01 to %(max)s.") % {"max": number_format(refundable, 2)}]})
+            _("Enter an amount from 0,01 to %(max)s.") % {"max": money(refundable)}]})
     acquirer = acquirer_get(payment_settings_get(), kind=payment.acquirer)
     try:
         acquirer.refund(acquirer_payment_id=payment.acquirer_payment_id,

@@ -60,7 +60,7 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
         # The identity app records the consent given at registration; keep it true to what
         # the resident chose here.
         Resident.objects.filter(user=user).update(email_notices=email_enabled,
-                                                  sms_notices=sms_enabled)
+                                                  sms_notices=sms_enabled, language=language)
         after = (phone, paperless_receipt, email_enabled, sms_enabled)
         if after != before:
             _contact_change_queue(user, after)
@@ -68,13 +68,18 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
 
 
 def preferences_language_set(*, user, language: str) -> bool:
-    """The language the resident picked with the header's switch becomes their saved
-    language (what the settings page shows and e-mailed receipts use). Only a resident
-    who has saved settings has one to change; an unknown language changes nothing."""
+    """The language the resident picked with the header's switch becomes their language:
+    the saved one of the settings page when they saved settings, and the one recorded on
+    the identity Resident (registration's) either way, so notifications follow it. No
+    preferences row is created (that would be a contact change for the billing export).
+    An unknown language changes nothing."""
     if language not in dict(settings.LANGUAGES) or not getattr(user, "is_authenticated", False):
         return False
-    return bool(ResidentPreferences.objects.filter(user=user).exclude(language=language)
-                .update(language=language, updated_at=timezone.now()))
+    saved = ResidentPreferences.objects.filter(user=user).exclude(language=language).update(
+        language=language, updated_at=timezone.now())
+    recorded = Resident.objects.filter(user=user).exclude(language=language).update(
+        language=language)
+    return bool(saved or recorded)
 
 
 def email_receipt_stop(*, user, kind: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
+from lk_core.api.throttling import receipt_download_allowed
 from lk_core.appeals import selectors as appeal_selectors
 from lk_core.appeals import services as appeal_services
 from lk_core.appeals.models import AppealStatus
@@ -107,6 +109,9 @@ def _report(request: HttpRequest):
 @resident_required
 def charges(request: HttpRequest) -> HttpResponse:
     form, report = _report(request)
+    if not form.is_bound and report.start:  # show the range the page shows
+        form = forms.PeriodForm(initial={"start": f"{report.start:%Y-%m}",
+                                         "end": f"{report.end:%Y-%m}"})
     chart = charts.stacked_bars(months=report.months, series=report.series,
                                 title=_("Charges per month by service, ₽"))
     return render(request, "portal/charges.html",
@@ -139,6 +144,13 @@ def receipt_pdf(request: HttpRequest, year: int, month: int) -> HttpResponse:
     account = request.resident.account
     if account is None or not 1 <= month <= 12:
         raise Http404
+    allowed, wait = receipt_download_allowed(request)
+    if not allowed:
+        response = render(request, "portal/receipt_throttled.html",
+                          {"minutes": max(1, math.ceil(wait / 60)), "nav": "invoices"},
+                          status=429)
+        response["Retry-After"] = str(wait)
+        return response
     pdf = receipt_render(account=account, period=dt.date(year, month, 1),
                          utility=request.tenant, language=get_language() or "ru")
     response = HttpResponse(pdf, content_type="application/pdf")

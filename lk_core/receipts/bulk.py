@@ -23,9 +23,12 @@ from django.utils import timezone
 from lk_core.billing.models import Account, Invoice
 from lk_core.notifications.attachments import Attachment
 from lk_core.notifications.models import Kind, Notification
-from lk_core.notifications.selectors import current_utility, recipients_for_accounts
+from lk_core.notifications.selectors import (
+    current_utility,
+    recipients_for_accounts,
+    resident_languages,
+)
 from lk_core.notifications.services import notifications_for_accounts
-from lk_core.portal.models import ResidentPreferences
 from lk_core.receipts.models import ReceiptRun
 from lk_core.receipts.selectors import latest_invoice_period, paperless_account_ids
 from lk_core.receipts.services import receipts_render
@@ -83,8 +86,7 @@ def _queue_chunk(account_ids: list[int], period: dt.date, now: dt.datetime) -> i
     # E-mail only: a receipt is a PDF; the phone stays out so no SMS row is written.
     recipients = [dataclasses.replace(r, phone="") for r in recipients_for_accounts(
         [invoice.account for invoice in invoices])]
-    languages = dict(ResidentPreferences.objects.filter(
-        user__in=[r.user for r in recipients if r.user]).values_list("user_id", "language"))
+    languages = resident_languages({r.user.pk for r in recipients if r.user})
     contexts = {}
     for invoice, recipient in zip(invoices, recipients, strict=True):
         contexts[invoice.account_id] = {

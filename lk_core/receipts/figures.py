@@ -15,6 +15,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 
+from lk_core.billing.money import money
 from lk_core.receipts.receipt_fonts import MONO as FIGURE_FONT
 
 # (column, width in characters including one space of gutter on the right)
@@ -53,8 +54,8 @@ def meter_header() -> str:
 
 def charge_totals(data) -> str:
     return figures_line(CHARGE_COLUMNS, (
-        "", "", _number(data.charges_amount, "2"), _number(data.charges_recalculation, "2"),
-        _number(data.invoice.charged, "2")))
+        "", "", money(data.charges_amount), money(data.charges_recalculation),
+        money(data.invoice.charged)))
 
 
 def _number(value, digits: str) -> str:
@@ -66,8 +67,8 @@ def charge_figures(line) -> str:
     if quantity and line.service.unit:
         quantity = f"{quantity} {line.service.unit}"
     return figures_line(CHARGE_COLUMNS, (
-        quantity, _number(line.tariff, "2"), _number(line.amount, "2"),
-        _number(line.recalculation, "2"), _number(line.total, "2")))
+        quantity, money(line.tariff), money(line.amount), money(line.recalculation),
+        money(line.total)))
 
 
 def _reading(reading) -> str:

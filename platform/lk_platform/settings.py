@@ -284,6 +284,10 @@ APPEAL_FORWARDERS = {
 }
 # Webhook URLs must be https, except in development and tests (a local receiver).
 APPEAL_WEBHOOK_ALLOW_HTTP = env_bool("APPEAL_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
+# URLs staff configure (appeal webhooks, billing pull sources) may point at loopback,
+# private, link-local or reserved addresses only in development and tests (a local
+# receiver); production refuses them when saved and when sent (lk_platform/outbound.py).
+OUTBOUND_ALLOW_PRIVATE_NETWORKS = env_bool("OUTBOUND_ALLOW_PRIVATE_NETWORKS", DEBUG or TESTING)
 SMSRU_API_URL = env("SMSRU_API_URL", "https://sms.ru")
 SMSC_API_URL = env("SMSC_API_URL", "https://smsc.ru")
 
@@ -363,6 +367,8 @@ REST_FRAMEWORK = {
         "read": env("API_THROTTLE_READ", "300/min"),
         "write": env("API_THROTTLE_WRITE", "60/min"),
         "appeals": env("API_THROTTLE_APPEALS", "10/hour"),  # new appeals, per resident
+        # Receipt PDFs, per resident, the web page and the API together: each is a render.
+        "receipts": env("API_THROTTLE_RECEIPTS", "60/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "lk_core.api.schema.ApiAutoSchema",
     # Throttles key anonymous callers by REMOTE_ADDR, which ProxiedClientAddressMiddleware

@@ -342,3 +342,25 @@ def test_unknown_query_parameters_are_refused(alice, utility_a):
     assert body["fields"] == {"month": ["Неизвестный параметр."]}
     _error(client.get("/api/v1/dashboard/?x=1"), 400, "invalid")
     _error(api_client(utility_a).get("/api/v1/invoices/?sort=x"), 401, "not_authenticated")
+
+
+def test_receipt_downloads_are_limited_per_resident_across_web_and_api(alice, bob, utility_a,
+                                                                       settings):
+    from django.test import Client
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "receipts": "3/hour"}}
+    web = Client(HTTP_HOST=utility_a.get_primary_domain().domain)
+    web.force_login(alice.user, backend="lk_core.identity.backends.AccountNumberBackend")
+    api = alice.client(utility_a)
+    assert web.get("/receipts/2026-10.pdf").status_code == 200
+    assert web.get("/receipts/2026-09.pdf").status_code == 200
+    assert api.get("/api/v1/receipts/2026-10/").status_code == 200  # the third, by the API
+    refused = web.get("/receipts/2026-10.pdf")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 3600
+    assert refused["Content-Type"].startswith("text/html")
+    assert "Слишком много квитанций подряд" in refused.content.decode()
+    _error(api.get("/api/v1/receipts/2026-10/"), 429, "throttled")
+    english = web.get("/receipts/2026-10.pdf", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Please try again in" in english.content.decode()
+    assert bob.client(utility_a).get("/api/v1/receipts/2026-10/").status_code == 200

@@ -74,7 +74,7 @@ def live_schema(utility_a, settings):
     # Generous rates, so the examples reach the views rather than the throttle.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
         "auth": "10000/min", "read": "10000/min", "write": "10000/min",
-        "appeals": "10000/min"}}
+        "appeals": "10000/min", "receipts": "10000/min"}}
     with _in_process_wsgi() as app:
         host = utility_a.get_primary_domain().domain
         schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app,

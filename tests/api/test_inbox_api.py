@@ -59,7 +59,7 @@ def test_newest_first_rendered_in_the_request_language(utility_a, messages, alic
     assert [(m["kind"], m["title"], m["is_read"]) for m in page["results"]] == [
         ("invoice_available", "Your invoice for 11.2026 is ready", False),
         ("payment_received", "Payment received", False)]
-    assert "1234.56 RUB" in page["results"][0]["text"]
+    assert "1,234.56 RUB" in page["results"][0]["text"]  # grouped, in English
     assert page["results"][0]["account_number"] == "100000001"
     russian = api_client(utility_a, sign_in(utility_a, "100000001", device="iPhone")["access"])
     titles = [m["title"] for m in russian.get("/api/v1/notifications/").json()["results"]]

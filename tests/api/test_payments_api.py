@@ -85,8 +85,7 @@ def test_bob_cannot_pay_for_or_see_alices_payments(utility_a, utility_b, in_sche
 
 def test_the_app_and_the_history_page_show_the_same_payments(utility_a, in_schema, sandbox,
                                                              alice, alice_account, client_a):
-    from django.utils.formats import number_format
-
+    from lk_core.billing.money import rub
     from tests.identity.helpers import log_in
 
     client = api_client(utility_a, sign_in(utility_a, "100000001")["access"])
@@ -97,6 +96,6 @@ def test_the_app_and_the_history_page_show_the_same_payments(utility_a, in_schem
     assert log_in(client_a, "100000001").status_code == 302
     page = client_a.get("/payments/history/").content.decode()
     for payment in app:
-        assert number_format(Decimal(payment["amount"]), 2) in page
+        assert rub(Decimal(payment["amount"])) in page
         assert payment["status_display"] in page
     assert [p["amount"] for p in app] == ["1234.56", "100.00"]  # newest first, as listed

@@ -12,6 +12,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import translation
 from django.utils.formats import date_format
 
+from lk_core.billing import money as formatting
 from lk_core.billing.models import Payment
 from tests.api.portal_data import in_window, someone
 
@@ -47,7 +48,11 @@ def both(alice, utility_a, client_a, in_window):
 
 
 def money(value: str) -> str:
-    return floatformat(Decimal(value), "2g")
+    return formatting.money(Decimal(value))
+
+
+def rub(value: str) -> str:
+    return formatting.rub(Decimal(value))
 
 
 def by_testid(html: str, name: str) -> str:
@@ -57,11 +62,11 @@ def by_testid(html: str, name: str) -> str:
 def test_dashboard_amounts(both):
     api, web = both("/api/v1/dashboard/", "/")
     assert Decimal(api["balance"]) == Decimal(api["amount_due"]) - Decimal("100.00")
-    assert by_testid(web, "amount-due") == f"{money(api['balance'])} ₽"
+    assert by_testid(web, "amount-due") == rub(api['balance'])
     assert date_format(dt.date.fromisoformat(api["due_date"]), "j E") in web
     assert money(api["amount_due"]) in web and money(api["paid_since_invoice"]) in web
     last = api["last_payment"]
-    assert f"{money(last['amount'])} ₽" in web
+    assert rub(last['amount']) in web
     assert date_format(dt.date.fromisoformat(last["paid_on"]), "d.m.Y") in web
     open_until = date_format(dt.date.fromisoformat(api["reading_window"]["open_until"]), "j E")
     assert f"Приём показаний открыт до {open_until}" in web
@@ -78,9 +83,9 @@ def test_invoice_list_and_detail(both):
     assert {r["status"] for r in api["results"]} == {"partly", "paid"}
     for row in api["results"][:2]:
         detail, page = both(f"/api/v1/invoices/{row['id']}/", f"/invoices/{row['id']}/")
-        assert by_testid(page, "invoice-due") == f"{money(detail['amount_due'])} ₽"
+        assert by_testid(page, "invoice-due") == rub(detail['amount_due'])
         for field in ("opening_balance", "charged", "recalculation", "penalty", "paid"):
-            assert f"{money(detail[field])} ₽" in page, field
+            assert rub(detail[field]) in page, field
         body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
         cells = re.findall(r'<tr><th scope="row">([^<]+)</th>.*?<td class="num">([^<]+)</td>'
                            r'<td class="num">([^<]+)</td></tr>', body)
@@ -90,14 +95,14 @@ def test_invoice_list_and_detail(both):
                           page, re.S).groups()
         assert total == (money(detail["charges_total"]), money(detail["recalculation_total"]))
         for payment in detail["payments"]:
-            assert f"{money(payment['amount'])} ₽ ({payment['channel_display']})" in page
+            assert f"{rub(payment['amount'])} ({payment['channel_display']})" in page
 
 
 @pytest.mark.parametrize("query", ["", "?start=2024-11&end=2026-10", "?start=2026-10",
                                    "?start=2025-06&end=2025-02"])
 def test_charges_totals(both, query):
     api, web = both(f"/api/v1/charges/{query}", f"/charges/{query}")
-    assert by_testid(web, "charges-total") == f"{money(api['total'])} ₽"
+    assert by_testid(web, "charges-total") == rub(api['total'])
     footers = re.findall(r'<tfoot><tr><th scope="row">Итого</th><td class="num">[^<]*</td><td>'
                          r'</td><td class="num">([^<]+)</td><td class="num">([^<]+)</td>', web)
     assert footers == [(money(s["amount"]), money(s["recalculation"])) for s in api["services"]]

@@ -76,9 +76,13 @@ def _floor_type(name: str, column: str, typed: bool) -> str:
     return FLOOR_TYPES.get(kind, "text")
 
 
-def _plain_copy(package: Path, *, typed: bool) -> float:
+def _plain_copy(package: Path, *, typed: bool, keyed: bool = False) -> float:
     """COPY every CSV file as it is into bare tables, no keys, no indexes: text columns,
-    or (typed) the column types the values have in the model."""
+    or (typed) the column types the values have in the model; `keyed` adds the unique
+    index on each file's natural key that the import keeps up too (written once: no
+    staging, no check, no reference resolved)."""
+    from lk_core.billing.importing.spec import FILES_BY_NAME
+
     with connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA IF EXISTS bench_floor CASCADE; CREATE SCHEMA bench_floor")
         started = time.monotonic()
@@ -88,6 +92,9 @@ def _plain_copy(package: Path, *, typed: bool) -> float:
                 table = f"bench_floor.{name.removesuffix('.csv')}"
                 columns = ", ".join(f"{c} {_floor_type(name, c, typed)}" for c in header)
                 cursor.execute(f"CREATE TABLE {table} ({columns})")
+                if keyed:
+                    cursor.execute(f"CREATE UNIQUE INDEX ON {table} "
+                                   f"({', '.join(FILES_BY_NAME[name].key)})")
                 with cursor.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv)") as copy:
                     while chunk := stream.read(1 << 20):
                         copy.write(chunk)
@@ -179,6 +186,7 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         small_run = _import_subprocess(small_tenant, small)
         copy_seconds = _plain_copy(big, typed=False)
         typed_seconds = _plain_copy(big, typed=True)
+        keyed_seconds = _plain_copy(big, typed=True, keyed=True)
         with schema_context(big_tenant.schema_name):
             die_seconds = _django_import_export(big, DIE_ROWS)
         connection.close()
@@ -186,10 +194,15 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
     project_rate = rows_big / first["seconds"]
     copy_rate = rows_big / copy_seconds
     typed_rate = rows_big / typed_seconds
+    keyed_rate = rows_big / keyed_seconds
     die_rate = DIE_ROWS / die_seconds
     reimport_rate = rows_big / again["seconds"]
     results = {
         "copy_ratio": project_rate / copy_rate, "typed_ratio": project_rate / typed_rate,
+        "keyed_vs_copy": keyed_rate / copy_rate,
+        # The least any import with staging can take: its own COPY into staging, then
+        # the keyed floor's single write; checks, references and the rest for free.
+        "bound": copy_seconds / (first["timings"]["stage"] + keyed_seconds),
         "die_ratio": project_rate / die_rate,
         "peak_big": first["max_rss_mb"], "peak_small": small_run["max_rss_mb"],
         "reimport_vs_first": again["seconds"] / first["seconds"]}
@@ -197,7 +210,7 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
     lines = [
         f"Measured by `make bench` (tests/bench/test_import_bench.py) with "
         f"LK_BENCH_ACCOUNTS={ACCOUNTS}, LK_BENCH_MONTHS={MONTHS}, "
-        f"LK_BENCH_DIE_ROWS={DIE_ROWS}, on {time.strftime('%Y-%m-%d')}, "
+        f"LK_BENCH_DIE_ROWS={DIE_ROWS}, on {time.strftime('%Y-%m-%d', time.gmtime())}, "
         f"{os.cpu_count()} cores shared with other work (1-minute load average "
         f"{load_before:.1f} before the run, {load_after:.1f} after). "
         f"The package: {rows_big:,} data rows ({ACCOUNTS:,} accounts x {MONTHS} months, "
@@ -210,6 +223,13 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         f"rows/s) | >= 0.3x (aim 0.5x) |",
         f"| project import vs plain COPY of the same rows into bare typed tables (row rate) "
         f"| **{results['typed_ratio']:.2f}x** (vs {typed_rate:,.0f} rows/s) | (see below) |",
+        f"| typed COPY into tables with a unique index on each file's natural key vs plain "
+        f"COPY (row rate; no import can beat this one write) | "
+        f"**{results['keyed_vs_copy']:.2f}x** ({keyed_rate:,.0f} rows/s) | (see below) |",
+        f"| bound for an import that stages: the import's staging COPY "
+        f"({first['timings']['stage']:.1f} s) plus the keyed floor's write "
+        f"({keyed_seconds:.1f} s), nothing else, vs plain COPY ({copy_seconds:.1f} s) | "
+        f"**{results['bound']:.2f}x** | (see below) |",
         f"| project import vs django-import-export bulk (charges, {DIE_ROWS:,} rows) | "
         f"**{results['die_ratio']:.0f}x** ({die_rate:,.0f} rows/s) | >= 50x |",
         f"| peak RSS of the import process, {rows_big:,} rows | "
@@ -223,29 +243,35 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         f"{again['timings']}.",
         "",
         "Import time is the ImportRun's own duration (lock, COPY into staging, checks, "
-        "apply, commit), without process start-up. Both floors stream the same files with "
-        "COPY into tables without keys or indexes: the text floor into text columns (the "
-        "issue's \"plain COPY\"), the typed floor into the column types the model stores "
-        "(numeric, integer, date; periods stay text, \"2026-10\" is not a date literal). "
+        "apply, commit), without process start-up. The floors stream the same files with "
+        "COPY: the text floor into text columns of tables without keys (the issue's "
+        "\"plain COPY\"), the typed floor into the column types the model stores (numeric, "
+        "integer, date; periods stay text, \"2026-10\" is not a date literal), the keyed "
+        "floor into typed tables that each have a unique index on the file's natural key. "
         "django-import-export runs in bulk mode with diffs off.",
         "",
         "The target is stated against the text floor, and that is the ratio the first row "
-        "reports. The typed floor is shown beside it because it is the cheapest way to get "
-        "the same rows into the database as data rather than strings: the text floor parses "
-        "no number and no date. Neither floor validates, resolves a reference or "
-        "maintains an index; the import does all three.",
+        "reports. The keyed floor bounds what any import with upsert-by-natural-key can "
+        "reach: it writes each row once, typed, into a table with the one index an upsert "
+        "needs, and does nothing else. The import has to do that write (into the model's "
+        "tables, which also carry the primary key and the indexes the portal reads by) "
+        "after staging and checking the whole package, so its ratio to the text floor "
+        "stays below the keyed floor's, and below the bound row, which counts only the "
+        "staging COPY and that one write. Where the bound is under 0.3x, the issue's "
+        "target is out of reach for any importer that validates the whole package "
+        "before writing it, however fast its checks.",
         "",
         "Where the time goes: `stage` is the COPY into temporary text tables (the text "
         "floor's work, plus the passport hash of accounts.csv in Python); `check` builds "
         "the typed staging tables (plain casts; the careful per-value tests only when a "
-        "cast fails) and runs every check of the whole package in SQL; `apply` updates the "
-        "rows that differ and inserts the new ones in key order into tables with their "
-        "unique indexes; `commit` is left with no per-row foreign-key checks on the bulk "
-        "tables (docs/adr/0005-import-foreign-keys.md). A re-import writes nothing but "
-        "still stages, types and checks every row, and its UPDATE and INSERT each join the "
-        "package with the full tables where a first import's INSERT meets empty ones, so "
-        "the two take about as long; on this shared machine the load moves either by more "
-        "than their difference.",
+        "cast fails), one aggregate of the charge lines per invoice (the identity sums and "
+        "a digest of the set) and every other check of the whole package in SQL; `apply` "
+        "updates the rows that differ and inserts the new ones in key order into tables "
+        "with their unique indexes, and rewrites the charge lines only of the invoices "
+        "whose digest changed; `commit` is left with no per-row foreign-key checks on the "
+        "bulk tables (docs/adr/0005-import-foreign-keys.md). A re-import of an unchanged "
+        "package stages, types and checks every row like the first import but writes "
+        "nothing, and the 1.9 million charge lines are not even read.",
     ]
     _performance_section(lines)
     print("\n".join(lines))

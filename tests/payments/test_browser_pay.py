@@ -123,11 +123,12 @@ def test_resident_pays_through_the_sandbox(paying_resident, live_server_url, pho
 
     phone_page.goto(base + "/payments/history/")
     row = phone_page.locator(".payments-table tbody tr").first
-    assert "Оплачено, ожидает проведения" in row.inner_text() and "1234,56" in row.inner_text()
+    assert "Оплачено, ожидает проведения" in row.inner_text()
+    assert "1\xa0234,56\xa0₽" in row.inner_text()
     _assert_fits_width(phone_page)
 
     assert payment_id
-    mail = _mail_for("To: payer@example.org", NUMBER, "1234,56", since=started)
+    mail = _mail_for("To: payer@example.org", NUMBER, "1\u00a0234,56", since=started)
     assert "Pay Test Water" in mail
     assert violations == []
 
@@ -158,7 +159,7 @@ def test_resident_turns_autopay_on_and_cancels_it(paying_resident, live_server_u
     phone_page.goto(base + "/payments/autopay/")
     mandate = phone_page.locator(".autopay-mandate").first
     assert "Работает" in mandate.locator(".autopay-status").inner_text()
-    assert "TEST *4242" in mandate.inner_text() and "3000" in mandate.inner_text()
+    assert "TEST *4242" in mandate.inner_text() and "3\xa0000,00\xa0₽" in mandate.inner_text()
     screenshot(phone_page, "payments-autopay-active-phone")
     mandate.get_by_role("button", name="Отменить автоплатёж").click()
     phone_page.wait_for_load_state()

@@ -50,7 +50,7 @@ def test_sandbox_flow_from_pay_to_paid(alice, alice_client, mailoutbox,
     assert payment.status == PaymentStatus.SUCCEEDED
     assert 'http-equiv="refresh"' not in status_page
     history = alice_client.get("/payments/history/").content.decode()
-    assert "1234,56" in history and str(PaymentStatus.SUCCEEDED.label) in history
+    assert "1\xa0234,56\xa0₽" in history and str(PaymentStatus.SUCCEEDED.label) in history
     assert len(mailoutbox) == 1
 
 

@@ -4,6 +4,7 @@ appeal with a photo. Runs against gunicorn on committed data in a utility of its
 from __future__ import annotations
 
 import datetime as dt
+from itertools import combinations
 from types import SimpleNamespace
 
 import pytest
@@ -164,3 +165,30 @@ def test_database_is_ready(db):
     from tenants.models import Utility
 
     assert Utility.objects.filter(slug="alpha").exists()
+
+
+@pytest.mark.browser
+def test_charges_chart_legend_reads_on_a_phone(portal_utility, live_server_url, phone_page):
+    """The legend is page text under the drawing, not text inside the SVG that shrinks with
+    it (11 units of a 640-unit drawing were about 6 px on a 390 px screen)."""
+    page = phone_page
+    base = live_server_url.format(host=f"{SLUG}.localhost")
+    _log_in(page, base)
+    page.goto(base + "/charges/")
+    chart = page.locator(".chart-card")
+    chart.locator("svg.chart").wait_for()
+    boxes = []
+    for name in ("Холодное водоснабжение", "Горячее водоснабжение", "Водоотведение"):
+        label = chart.get_by_text(name, exact=True)
+        assert label.is_visible()
+        box = label.bounding_box()
+        assert box["height"] >= 14, (name, box)  # body text size, not a shrunken drawing
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+        boxes.append(box)
+    for one, other in combinations(boxes, 2):  # no two names on top of each other
+        assert (one["y"] + one["height"] <= other["y"] or other["y"] + other["height"] <= one["y"]
+                or one["x"] + one["width"] <= other["x"]
+                or other["x"] + other["width"] <= one["x"]), (one, other)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    chart.screenshot(path=str(ARTIFACTS / "portal-charges-legend-phone.png"))
+    screenshot(page, "portal-charges-phone")

@@ -109,7 +109,7 @@ def test_an_import_shows_at_once(client_a, in_tenant_a, tmp_path, frozen_now):
     user = _linked_resident("100000001")
     login(client_a, user)
     before = client_a.get("/").content.decode()
-    assert "Последняя оплата: 6\xa0261,96 ₽ от 17.10.2026" in before
+    assert "Последняя оплата: 6\xa0261,96\xa0₽ от 17.10.2026" in before
     assert "уже оплачено" not in before
     payments = package / "payments.csv"
     payments.write_text(payments.read_text(encoding="utf-8").rstrip("\n")
@@ -117,8 +117,8 @@ def test_an_import_shows_at_once(client_a, in_tenant_a, tmp_path, frozen_now):
     run = billing_package_import(package_path=package, source="test")
     assert run.status == "succeeded", run.report.get("problems")
     after = client_a.get("/").content.decode()
-    assert "Последняя оплата: 500,00 ₽ от 05.11.2026" in after
-    assert "уже оплачено 500,00 ₽" in after
+    assert "Последняя оплата: 500,00\xa0₽ от 05.11.2026" in after
+    assert "уже оплачено 500,00\xa0₽" in after
 
 
 def test_appeals_and_staff_status_show_at_once(client_a, alice, frozen_now):

@@ -244,6 +244,16 @@ def test_charges_range_reads_as_russian(client_a, alice):
     page = client_a.get("/charges/?start=2026-01&end=2026-10",
                         HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Период: Январь 2026 — Октябрь 2026" in page  # not "С Январь 2026 по ..."
+    assert 'name="start" value="2026-01"' in page and 'name="end" value="2026-10"' in page
+
+
+def test_charges_form_shows_the_default_range(client_a, alice):
+    user, _account, _stuff = alice
+    login(client_a, user)
+    page = client_a.get("/charges/").content.decode()
+    start = page.split('name="start"')[1].split(">")[0]
+    end = page.split('name="end"')[1].split(">")[0]
+    assert 'value="20' in start and 'value="20' in end  # not an empty "--------- ----"
 
 
 def test_header_language_switch_becomes_the_saved_language(client_a, alice, carol):
@@ -375,3 +385,4 @@ def test_dashboard_says_when_a_meter_s_verification_has_expired(client_a, carol)
     soon = body[body.index("SOON-2"):].split("</li>")[0]
     assert "поверка истекла" in expired and "поверен до" not in expired
     assert "поверен до" in soon
+

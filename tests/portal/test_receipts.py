@@ -58,7 +58,9 @@ def decode_qr(pdf: bytes, tmp_path: Path) -> str:
 
 
 def money(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
+    """As the receipt prints it: "1 469,00" (pdftotext reads the non-breaking space
+    between the groups as a space)."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
 def test_receipt_shows_the_figures(receipt_account, payee_a, tmp_path):

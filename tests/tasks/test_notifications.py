@@ -61,7 +61,7 @@ def test_row_is_written_in_the_event_transaction_and_sent_after_commit(
     row = Notification.objects.get(pk=rows[0].pk)
     assert row.status == Status.SENT and row.attempts == 1 and row.provider_message_id
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["A-100@mail.test"]
-    assert "500.00" in mail.outbox[0].body
+    assert "500,00 руб." in mail.outbox[0].body
 
 
 def test_rolled_back_event_leaves_no_notification(in_tenant_a,
@@ -84,7 +84,7 @@ def test_email_is_branded_per_tenant_with_html_and_text(
     html = message.alternatives[0][0]
     assert message.alternatives[0][1] == "text/html"
     assert in_tenant_a.name in html and in_tenant_a.primary_color in html
-    assert in_tenant_a.name in message.body and "99.00" in message.body
+    assert in_tenant_a.name in message.body and "99,00 руб." in message.body
     assert "<" not in message.body.replace("<http", "")  # the text part is plain text
 
 
@@ -97,7 +97,7 @@ def test_staff_override_replaces_the_built_in_text(in_tenant_a,
     _enqueue(django_capture_on_commit_callbacks, kind=Kind.PAYMENT_RECEIVED, user=user,
              context={"amount": "10.00", "account_number": "A-103"})
     assert mail.outbox[0].subject == "Спасибо, A-103!"
-    assert "Оплата 10.00 руб. получена." in mail.outbox[0].body
+    assert "Оплата 10,00 руб. получена." in mail.outbox[0].body
 
 
 def test_other_tenant_keeps_the_built_in_text(utility_a, utility_b, in_schema,
@@ -329,7 +329,7 @@ def test_debt_reminders_on_the_tenants_day_above_the_threshold(
         assert services.debt_reminders_enqueue(now=on_the_day + timedelta(hours=1)) == 0
     [row] = Notification.objects.filter(kind=Kind.DEBT_REMINDER)
     assert row.account == debtor and row.status == Status.SENT
-    assert "1000.00" in mail.outbox[0].body
+    assert "1\xa0000,00 руб." in mail.outbox[0].body
 
 
 # --- unsubscribe -------------------------------------------------------------------------------
@@ -423,8 +423,8 @@ def test_two_periods_of_one_account_in_one_import_get_their_own_amounts(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.invoices_available_notify(invoice_ids=ids, batch_key="two") == 2
     bodies = sorted(message.subject + message.body for message in mail.outbox)
-    assert "09.2026" in bodies[0] and "11.00" in bodies[0]
-    assert "10.2026" in bodies[1] and "22.00" in bodies[1]
+    assert "09.2026" in bodies[0] and "11,00" in bodies[0]
+    assert "10.2026" in bodies[1] and "22,00" in bodies[1]
 
 
 def test_reading_window_notice_once_per_window_and_account(
@@ -463,7 +463,7 @@ def test_payment_received_once_per_payment(in_tenant_a, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         assert len(services.payment_received_notify(payment=payment)) == 1
         assert services.payment_received_notify(payment=payment) == []
-    assert len(mail.outbox) == 1 and "1500.50" in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and "1\xa0500,50 руб." in mail.outbox[0].body
     assert "20.11.2026" in mail.outbox[0].body
 
 

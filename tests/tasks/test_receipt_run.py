@@ -79,8 +79,8 @@ class TestInProcess:
         assert filename == "receipt-RC-1-2026-10.pdf" and mimetype == "application/pdf"
         assert len(PdfReader(io.BytesIO(content)).pages) == 1
         text = pdf_text(content, tmp_path)
-        assert "RC-1" in text and "1234,56" in text and "Октябрь 2026" in text
-        assert "10.2026" in message.subject and "1234.56" in message.body
+        assert "RC-1" in text and "1 234,56" in text and "Октябрь 2026" in text
+        assert "10.2026" in message.subject and "1\xa0234,56 руб." in message.body
         row = Notification.objects.get(account=alice)
         assert row.kind == Kind.RECEIPT and row.status == Status.SENT
         assert (run.eligible, run.queued) == (1, 1)

@@ -1,5 +1,6 @@
 """Apply a checked package with set-based SQL: per file, one UPDATE of the rows that differ
-and one INSERT of the new ones, so an unchanged package writes nothing.
+and one INSERT of the new ones; charge lines are replaced per invoice, and only for the
+invoices whose set of lines changed. An unchanged package writes nothing.
 Counts per file: created, updated, unchanged (and charge lines deleted from a replaced set,
 readings kept because a resident submitted them in the portal)."""
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 
+from lk_core.billing.importing.checks import CHARGE_SETS_TABLE, EMPTY_SET_DIGEST
 from lk_core.billing.importing.spec import (
     ACCOUNTS,
     CHARGES,
@@ -18,6 +20,10 @@ from lk_core.billing.importing.spec import (
     READINGS,
     SERVICES,
 )
+
+CHANGED_SETS = "lk_stg_changed_sets"  # (account_id, period) of the sets to rewrite
+OLD_LINES = "lk_stg_old_lines"  # the lines those sets held, to count what changed
+TEMPORARY_TABLES = (CHANGED_SETS, OLD_LINES)
 
 
 @dataclass(frozen=True)
@@ -122,15 +128,39 @@ def accounts_target() -> Target:
 def invoices_target() -> Target:
     money = [c.name for c in INVOICES.columns if c.kind == "decimal"]
     return Target(
-        "billing_invoice", ("account_id", "period"), (*money, "due_date"), f"""
+        "billing_invoice", ("account_id", "period"), (*money, "due_date", "lines_digest"),
+        f"""
         SELECT a.id AS account_id, s.period,
-               {", ".join(f"s.{m}::numeric(14, 2) AS {m}" for m in money)}, s.due_date
-        FROM {INVOICES.typed_table} s {_account_join()}""", _count(INVOICES),
-        on_update=(("updated_at", "now()"),))
+               {", ".join(f"s.{m}::numeric(14, 2) AS {m}" for m in money)}, s.due_date,
+               coalesce(g.digest, '{EMPTY_SET_DIGEST}') AS lines_digest
+        FROM {INVOICES.typed_table} s {_account_join()}
+        LEFT JOIN {CHARGE_SETS_TABLE} g
+          ON g.account_number = s.account_number AND g.period = s.period""",
+        _count(INVOICES), on_update=(("updated_at", "now()"),))
+
+
+def changed_sets_find() -> tuple[int, int]:
+    """Before the invoices are written: the invoices of the package whose set of charge
+    lines differs from what the last import wrote (new invoices included). Returns the
+    number of those and of all the package's invoices."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{CHANGED_SETS}")
+        cursor.execute(f"""
+            CREATE TEMP TABLE {CHANGED_SETS} AS
+            SELECT a.id AS account_id, s.period
+            FROM {INVOICES.typed_table} s {_account_join()}
+            LEFT JOIN {CHARGE_SETS_TABLE} g
+              ON g.account_number = s.account_number AND g.period = s.period
+            LEFT JOIN billing_invoice i ON i.account_id = a.id AND i.period = s.period
+            WHERE i.lines_digest IS DISTINCT FROM coalesce(g.digest, '{EMPTY_SET_DIGEST}')""")
+        changed = cursor.rowcount
+        cursor.execute(f"ANALYZE {CHANGED_SETS}")
+        cursor.execute(_count(INVOICES))
+        return changed, cursor.fetchone()[0]
 
 
 def charges_source() -> str:
-    """Charge lines resolved to ids (read by the set replacement and the upsert)."""
+    """Charge lines resolved to ids."""
     return f"""
         SELECT a.id AS account_id, s.period, sv.id AS service_id,
                s.quantity::numeric(16, 4) AS quantity, s.tariff::numeric(14, 4) AS tariff,
@@ -139,24 +169,52 @@ def charges_source() -> str:
         FROM {CHARGES.typed_table} s {_account_join()} {_service_join()}"""
 
 
-def charges_target() -> Target:
-    return Target("billing_chargeline", ("account_id", "period", "service_id"),
-                  ("quantity", "tariff", "amount", "recalculation"), charges_source(),
-                  _count(CHARGES))
-
-
-def charges_replace_sets() -> int:
-    """Charge lines of an invoice in the package that the package no longer lists."""
+def charges_apply(*, changed: int, invoices: int) -> dict[str, int]:
+    """Replace the charge lines of the changed sets only: delete what they held, insert
+    what the package lists (in key order, for sequential index inserts). Lines of an
+    unchanged set are not touched at all, so an unchanged package costs no write and no
+    join with the charge lines. Counts per line: a line whose key the set held before
+    with other figures is updated, one it did not hold is created."""
+    columns = "account_id, period, service_id, quantity, tariff, amount, recalculation"
+    keys = "account_id, period, service_id"
     with connection.cursor() as cursor:
+        cursor.execute(_count(CHARGES))
+        rows = cursor.fetchone()[0]
+        if not changed:
+            return {"rows": rows, "created": 0, "updated": 0, "unchanged": rows, "deleted": 0}
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{OLD_LINES}")
+        cursor.execute(f"CREATE TEMP TABLE {OLD_LINES} AS SELECT {columns} "
+                       "FROM billing_chargeline WITH NO DATA")
         cursor.execute(f"""
-            DELETE FROM billing_chargeline c
-            USING (SELECT DISTINCT a.id AS account_id, s.period
-                   FROM {INVOICES.typed_table} s {_account_join()}) inv
-            WHERE c.account_id = inv.account_id AND c.period = inv.period
-              AND NOT EXISTS (SELECT 1 FROM ({charges_source()}) n
-                              WHERE n.account_id = c.account_id AND n.period = c.period
-                                AND n.service_id = c.service_id)""")
-        return cursor.rowcount
+            WITH gone AS (DELETE FROM billing_chargeline c USING {CHANGED_SETS} x
+                          WHERE c.account_id = x.account_id AND c.period = x.period
+                          RETURNING {", ".join(f"c.{c}" for c in columns.split(", "))})
+            INSERT INTO {OLD_LINES} SELECT * FROM gone""")
+        old = cursor.rowcount
+        # Every set changed (a first import): no need to pick the lines of changed sets.
+        only_changed = (f"JOIN {CHANGED_SETS} x ON x.account_id = src.account_id "
+                        "AND x.period = src.period" if changed < invoices else "")
+        cursor.execute(f"INSERT INTO billing_chargeline ({columns}) "
+                       f"SELECT {', '.join(f'src.{c}' for c in columns.split(', '))} "
+                       f"FROM ({charges_source()}) src {only_changed} "
+                       f"ORDER BY {', '.join(f'src.{k}' for k in keys.split(', '))}")
+        inserted = cursor.rowcount
+        created, updated, deleted = inserted, 0, 0
+        if old:
+            values = ("(o.quantity, o.tariff, o.amount, o.recalculation) IS DISTINCT FROM "
+                      "(n.quantity, n.tariff, n.amount, n.recalculation)")
+            cursor.execute(f"""
+                SELECT count(*) FILTER (WHERE o.account_id IS NULL),
+                       count(*) FILTER (WHERE n.account_id IS NULL),
+                       count(*) FILTER (WHERE o.account_id IS NOT NULL
+                                          AND n.account_id IS NOT NULL AND {values})
+                FROM {OLD_LINES} o FULL JOIN (
+                    SELECT c.* FROM billing_chargeline c JOIN {CHANGED_SETS} x
+                      ON x.account_id = c.account_id AND x.period = c.period) n
+                  USING ({keys})""")
+            created, deleted, updated = cursor.fetchone()
+    return {"rows": rows, "created": created, "updated": updated,
+            "unchanged": rows - created - updated, "deleted": deleted}
 
 
 def meters_target() -> Target:
@@ -191,21 +249,14 @@ def payments_target() -> Target:
 
 def package_apply(present: set[str]) -> dict[str, dict[str, int]]:
     """Upsert every file the package holds, in reference order."""
-    counts: dict[str, dict[str, int]] = {}
-    steps = [(SERVICES, services_target), (ACCOUNTS, accounts_target),
-             (INVOICES, invoices_target), (CHARGES, None), (METERS, meters_target),
-             (READINGS, readings_target), (PAYMENTS, payments_target)]
-    for spec, target in steps:
-        # Absent files have empty staging tables; an invoice without its charges file
-        # still replaces its (now empty) set of charge lines.
-        counts[spec.name] = charges_apply() if spec is CHARGES else upsert(target())
+    counts = {SERVICES.name: upsert(services_target()),
+              ACCOUNTS.name: upsert(accounts_target())}
+    changed, invoices = changed_sets_find()
+    counts[INVOICES.name] = upsert(invoices_target())
+    # An invoice listed without its charges file still replaces its (now empty) set.
+    counts[CHARGES.name] = charges_apply(changed=changed, invoices=invoices)
+    for spec, target in ((METERS, meters_target), (READINGS, readings_target),
+                         (PAYMENTS, payments_target)):
+        counts[spec.name] = upsert(target())
     return {name: c for name, c in counts.items()
             if name in present or c.get("deleted")}
-
-
-def charges_apply() -> dict[str, int]:
-    # Deleting first: on a first import the table is still empty, so this costs nothing.
-    deleted = charges_replace_sets()
-    counts = upsert(charges_target())
-    counts["deleted"] = deleted
-    return counts

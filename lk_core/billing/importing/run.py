@@ -106,6 +106,7 @@ def _check(problems: Problems) -> None:
         checks.check_formats(spec, careful=careful[spec])
         checks.check_duplicates(spec)
         checks.check_references(spec)
+    checks.charge_sets_build()
     checks.check_identities()
     checks.problems_collect(problems)
 
@@ -114,5 +115,6 @@ def _drop_temporary() -> None:
     with connection.cursor() as cursor:
         for table in [*(spec.table for spec in FILES),
                       *(spec.typed_table for spec in FILES),
-                      checks.PROBLEMS_TABLE]:
+                      checks.PROBLEMS_TABLE, checks.CHARGE_SETS_TABLE,
+                      *apply.TEMPORARY_TABLES]:
             cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")

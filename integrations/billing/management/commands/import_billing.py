@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from integrations.billing.base import import_run_dispatch
-from integrations.billing.cli import TqdmProgress, run_summary
+from integrations.billing.cli import cli_progress, run_summary
 from lk_core.billing.importing.package import PackageError
 from lk_core.billing.models import ImportStatus
 from lk_core.billing.services import import_run_create
@@ -20,7 +20,9 @@ class Command(BaseCommand):
                             help="check and count, then roll back")
         parser.add_argument("--wait", type=float, default=60,
                             help="seconds to wait for another import of this utility")
-        parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--no-progress", action="store_true",
+                            help="no progress on stderr (a bar on a terminal, else a line "
+                                 "per phase and per 5%% of the bytes)")
 
     def handle(self, *args, slug, path, dry_run, wait, no_progress, **options):
         utility = Utility.objects.filter(slug=slug).first()
@@ -33,7 +35,8 @@ class Command(BaseCommand):
             except (OSError, PackageError) as exc:
                 raise CommandError(str(exc)) from exc
             run = import_run_dispatch(run=run, package_path=path, wait_seconds=wait,
-                                      progress=TqdmProgress(enabled=not no_progress))
+                                      progress=cli_progress(self.stderr,
+                                                            enabled=not no_progress))
         for line in run_summary(run):
             self.stdout.write(line)
         if run.status not in (ImportStatus.SUCCEEDED, ImportStatus.DRY_RUN):
