@@ -1,12 +1,15 @@
 """HTML to PDF for receipts: everything WeasyPrint needs that does not change between
 receipts is built once per process (fonts, stylesheets, the URL fetcher).
 
-Where the time went (cProfile, tests/bench/test_receipt_bench.py): WeasyPrint costs about
-0.4 ms per box it lays out, whatever the styling, so the template is lean (see
-templates/receipts/receipt.html: no layout tables, one block per party, fixed-layout
-tables). The rest was parsing the receipt's stylesheet again for every receipt, matching
-WeasyPrint's whole HTML5 user-agent stylesheet against every element and building a URL
-opener per document.
+Where the time went (cProfile on `receipts_render`, tests/bench/test_receipt_bench.py):
+WeasyPrint's time grows with every box it lays out and draws, so the template is lean
+(templates/receipts/receipt.html: one block per party, a table row is its name and one
+line of figures, lk_core/receipts/figures.py; no cell borders). Besides: parsing the
+receipt's stylesheet again for every receipt, matching WeasyPrint's whole HTML5
+user-agent stylesheet against every element, building a URL opener per document (all
+done once now), parsing the HTML with a pure-Python HTML5 parser (expat now, see
+ReceiptHTML), subsetting the full system fonts for every PDF (receipt_fonts.py) and the
+garbage collector running several times per receipt (pdf_from_html).
 
 A batch renders each receipt as its own document with everything above shared. Laying
 out many receipts as one document (page break per receipt) and cutting it into one PDF
@@ -17,14 +20,20 @@ with pypdf, files five times larger carrying every page's resources)."""
 from __future__ import annotations
 
 import base64
+import gc
 import threading
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from xml.etree import ElementTree
 
+import cssselect2
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from lk_core.receipts.figures import column_css
+from lk_core.receipts.receipt_fonts import font_face_css
 from tenants.branding import HEX_COLOR
 
 STYLESHEET = Path(__file__).with_name("receipt.css")
@@ -68,6 +77,29 @@ class ReceiptFetcher(URLFetcher):
 
 
 class ReceiptHTML(HTML):
+    """The receipt template is well-formed XHTML, so it is parsed with the standard
+    library's XML parser (expat, in C: about 0.1 ms) instead of WeasyPrint's HTML5 parser
+    (pure Python: about 3 ms a receipt); both build the same ElementTree. Anything else
+    (not XML, or not an <html> document) goes through the HTML5 parser as usual."""
+
+    def __init__(self, *, string: str, url_fetcher: URLFetcher) -> None:
+        try:
+            # Our own template's output (tenant values escaped by Django), no DTD: nothing
+            # for the XML attacks defusedxml guards against.
+            root = ElementTree.fromstring(string)  # noqa: S314
+        except ElementTree.ParseError:
+            root = None
+        if root is None or root.tag != "html":
+            super().__init__(string=string, url_fetcher=url_fetcher)
+            return
+        # What HTML.__init__ sets, for a document with no <base> and no base URL.
+        self.base_url = None
+        self.url_fetcher = url_fetcher
+        self.media_type = "print"
+        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+            root, content_language=None)
+        self.etree_element = self.wrapper_element.etree_element
+
     def _ua_stylesheets(self, forms=False):
         return [_ua_stylesheet()]
 
@@ -90,7 +122,9 @@ def fetcher() -> ReceiptFetcher:
 
 @cache
 def _base_stylesheet() -> CSS:
-    return CSS(filename=str(STYLESHEET), font_config=fonts(), url_fetcher=fetcher())
+    return CSS(string="\n".join((font_face_css(), STYLESHEET.read_text(encoding="utf-8"),
+                                  column_css())),
+               font_config=fonts(), url_fetcher=fetcher())
 
 
 def _color(value: str, default: str) -> str:
@@ -117,7 +151,36 @@ def stylesheets(utility) -> list[CSS]:
 _RENDER_LOCK = threading.Lock()
 
 
+# A receipt allocates some hundred thousand short-lived objects (WeasyPrint's boxes and
+# styles, the QR code's encoder); at Python's default threshold (a young-generation
+# collection every 700 allocations) the collector ran about six times per receipt and
+# each run also walked the young survivors of the process (5-8 ms of a receipt in a
+# worker with Django loaded). While receipts are built the collector runs about ten
+# times less often; the thresholds in force before come back after the last one.
+GC_YOUNG_THRESHOLD = 10_000
+_GC_LOCK = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, ...] = ()
+
+
+@contextmanager
+def fewer_collections():
+    global _gc_users, _gc_saved
+    with _GC_LOCK:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], GC_YOUNG_THRESHOLD), *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+
+
 def pdf_from_html(html: str, *, utility) -> bytes:
-    with _RENDER_LOCK:
+    with _RENDER_LOCK, fewer_collections():
         return ReceiptHTML(string=html, url_fetcher=fetcher()).write_pdf(
             stylesheets=stylesheets(utility), font_config=fonts())

@@ -18,6 +18,13 @@ from lk_core.identity.models import RegistrationMethod
 from lk_core.identity.proofs import receipt_code_for
 from lk_core.identity.selectors import identity_settings_get
 from lk_core.receipts import rendering
+from lk_core.receipts.figures import (
+    charge_figures,
+    charge_header,
+    charge_totals,
+    meter_figures,
+    meter_header,
+)
 from lk_core.receipts.qr import gost_payload, qr_png_data_uri
 from lk_core.receipts.selectors import ReceiptData, receipt_data, receipts_data
 
@@ -38,6 +45,12 @@ def receipt_context(*, data: ReceiptData, utility, identity_config) -> dict:
     payload = gost_payload(utility=utility, account_number=data.account.number,
                            amount=invoice.amount_due, period=invoice.period, purpose=purpose)
     return {"utility": utility, "data": data, "invoice": invoice, "account": data.account,
+            "charge_header": charge_header(), "charge_totals": charge_totals(data),
+            "meter_header": meter_header(),
+            "charge_rows": [{"name": line.service.name, "figures": charge_figures(line)}
+                            for line in data.charges],
+            "meter_rows": [{"name": f"{row.meter.service.name}, № {row.meter.serial_number}",
+                            "figures": meter_figures(row)} for row in data.meters],
             "qr_payload": payload, "qr_src": qr_png_data_uri(payload),
             "registration_code": registration_code(data.account, config=identity_config),
             "theme": utility.theme}
@@ -53,9 +66,9 @@ def receipt_render(*, account: Account, period: dt.date, utility=None,
                    language: str = "ru") -> bytes:
     """The receipt (квитанция) PDF for one account and period; Http404 without an invoice."""
     utility = utility or connection.tenant
-    with translation.override(language):
+    with rendering.fewer_collections(), translation.override(language):
         html = receipt_html(data=receipt_data(account=account, period=period), utility=utility)
-    return rendering.pdf_from_html(html, utility=utility)
+        return rendering.pdf_from_html(html, utility=utility)
 
 
 @dataclass(frozen=True)
@@ -73,10 +86,12 @@ def receipts_render(*, accounts: list[Account], period: dt.date, utility=None,
     utility = utility or connection.tenant
     identity_config = identity_settings_get()
     rendered = []
-    for data in receipts_data(accounts=accounts, period=period):
-        with translation.override(language):
-            html = render_to_string("receipts/receipt.html", receipt_context(
-                data=data, utility=utility, identity_config=identity_config))
-        rendered.append(RenderedReceipt(account=data.account, period=data.invoice.period,
-                                        pdf=rendering.pdf_from_html(html, utility=utility)))
+    with rendering.fewer_collections():
+        for data in receipts_data(accounts=accounts, period=period):
+            with translation.override(language):
+                html = render_to_string("receipts/receipt.html", receipt_context(
+                    data=data, utility=utility, identity_config=identity_config))
+            rendered.append(RenderedReceipt(
+                account=data.account, period=data.invoice.period,
+                pdf=rendering.pdf_from_html(html, utility=utility)))
     return rendered

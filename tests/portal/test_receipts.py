@@ -209,3 +209,69 @@ def test_batch_in_the_other_tenant_finds_nothing(receipt_account, utility_b, in_
     with in_schema(utility_b):
         assert receipts_render(accounts=[receipt_account], period=PERIOD,
                                utility=utility_b) == []
+
+
+def test_receipt_html_is_well_formed_xhtml(receipt_account, payee_a):
+    """rendering.ReceiptHTML parses the receipt with expat and falls back to the (30 times
+    slower) HTML5 parser for anything that is not XML: the template must stay XML."""
+    from xml.etree import ElementTree
+
+    from lk_core.identity.models import IdentitySettings
+    from lk_core.receipts.selectors import receipt_data
+    from lk_core.receipts.services import receipt_html
+
+    IdentitySettings.objects.filter(pk=1).update(registration_method="receipt_code")
+    payee_a.name = "ООО \"Вода & <Свет>\""
+    html = receipt_html(data=receipt_data(account=receipt_account, period=PERIOD),
+                        utility=payee_a)
+    root = ElementTree.fromstring(html)  # noqa: S314 - our own template
+    assert root.tag == "html" and [child.tag for child in root] == ["head", "body"]
+
+
+def test_figures_stand_in_their_columns(receipt_account, payee_a, tmp_path):
+    """Each row's figures are one line padded to the columns the stylesheet sizes in `ch`
+    of the same monospaced font; the PDF text keeps them in their order."""
+    from lk_core.billing.models import ChargeLine
+    from lk_core.receipts.figures import CHARGE_COLUMNS, charge_figures, figures_line, header_lines
+
+    values = ("3 м³", "1,5", "", "-10,35", "7")
+    line = figures_line(CHARGE_COLUMNS, values)
+    end = 0
+    for (_name, width), value in zip(CHARGE_COLUMNS, values, strict=True):
+        end += width  # each value ends one space before its column's right edge
+        assert line[end - 1 - len(value):end] == f"{value} " and line[end - 2 - len(value)] == " "
+    assert len(line) == end
+    header = header_lines(CHARGE_COLUMNS, ("Quantity", "Tariff", "Charged", "A very long name",
+                                           "Total"))
+    assert [len(row) for row in header.splitlines()] == [end, end]  # wrapped, bottom-aligned
+    assert [row.split() for row in header.splitlines()] == [
+        ["A", "very", "long"], ["Quantity", "Tariff", "Charged", "name", "Total"]]
+    line = ChargeLine.objects.filter(account=receipt_account, period=PERIOD).first()
+    figures = charge_figures(line)
+    assert len(figures) == sum(width for _name, width in CHARGE_COLUMNS)
+    text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
+                    tmp_path)
+    row = next(row for row in text.splitlines() if line.service.name in row)
+    assert row.split()[-5:] == figures.split()[-5:]
+
+
+def test_characters_outside_the_receipt_fonts_fall_back(receipt_account, payee_a, tmp_path):
+    """The receipt's fonts hold Latin and Cyrillic only; anything else comes from the
+    system DejaVu fonts named after them."""
+    payee_a.name = "Ωmega Вода"
+    pdf = receipt_render(account=receipt_account, period=PERIOD, utility=payee_a)
+    assert "Ωmega Вода" in pdf_text(pdf, tmp_path)
+
+
+def test_fewer_collections_restores_the_thresholds():
+    import gc
+
+    from lk_core.receipts.rendering import GC_YOUNG_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == max(before[0], GC_YOUNG_THRESHOLD)
+        with fewer_collections():
+            assert gc.get_threshold()[0] == max(before[0], GC_YOUNG_THRESHOLD)
+        assert gc.get_threshold()[0] == max(before[0], GC_YOUNG_THRESHOLD)
+    assert gc.get_threshold() == before

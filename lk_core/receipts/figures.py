@@ -1,0 +1,92 @@
+"""The figure columns of the receipt's tables, each table row's figures set as one line.
+
+WeasyPrint costs about as much per table cell (a cell, a line and a text box to lay out
+and draw) whatever the cell holds, so a receipt row is two cells: the name (service or
+meter, which may wrap) and every figure of the row in one cell spanning the figure
+columns, in a monospaced font and padded with spaces to the columns' widths. The widths
+are in characters: the stylesheet sizes the columns in `ch` of that font from the same
+numbers (`column_css`), so the figures stand right-aligned under their headers."""
+
+from __future__ import annotations
+
+import textwrap
+
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
+
+from lk_core.billing.money import money
+from lk_core.receipts.receipt_fonts import MONO as FIGURE_FONT
+
+# (column, width in characters including one space of gutter on the right)
+CHARGE_COLUMNS = (("quantity", 14), ("tariff", 11), ("amount", 14), ("recalculation", 15),
+                  ("total", 14))
+METER_COLUMNS = (("previous", 20), ("current", 20), ("consumption", 12), ("verified", 13))
+
+
+def figures_line(columns, values) -> str:
+    """The values right-aligned in their columns (a value too long for its column pushes
+    the rest of the line to the right rather than being cut)."""
+    return "".join(value.rjust(width - 1) + " " for (_name, width), value in
+                   zip(columns, values, strict=True))
+
+
+def header_lines(columns, labels) -> str:
+    """The column headers as lines of the same width as the figures below them: a label
+    longer than its column wraps onto more lines, aligned at the bottom."""
+    wrapped = [textwrap.wrap(label, width - 1) or [""]
+               for (_name, width), label in zip(columns, labels, strict=True)]
+    height = max(len(lines) for lines in wrapped)
+    wrapped = [[""] * (height - len(lines)) + lines for lines in wrapped]
+    return "\n".join(figures_line(columns, [lines[row] for lines in wrapped])
+                     for row in range(height))
+
+
+def charge_header() -> str:
+    return header_lines(CHARGE_COLUMNS, (_("Quantity"), _("Tariff, ₽"), _("Charged, ₽"),
+                                         _("Recalculation, ₽"), _("Total, ₽")))
+
+
+def meter_header() -> str:
+    return header_lines(METER_COLUMNS, (_("Previous"), _("Current"), _("Consumption"),
+                                        _("Verified until")))
+
+
+def charge_totals(data) -> str:
+    return figures_line(CHARGE_COLUMNS, (
+        "", "", money(data.charges_amount), money(data.charges_recalculation),
+        money(data.invoice.charged)))
+
+
+def _number(value, digits: str) -> str:
+    return "" if value is None else str(floatformat(value, digits))
+
+
+def charge_figures(line) -> str:
+    quantity = _number(line.quantity, "-3")
+    if quantity and line.service.unit:
+        quantity = f"{quantity} {line.service.unit}"
+    return figures_line(CHARGE_COLUMNS, (
+        quantity, money(line.tariff), money(line.amount), money(line.recalculation),
+        money(line.total)))
+
+
+def _reading(reading) -> str:
+    if reading is None:
+        return ""
+    return f"{_number(reading.t1, '-3')} ({date_filter(reading.taken_on, 'd.m.Y')})"
+
+
+def meter_figures(row) -> str:
+    return figures_line(METER_COLUMNS, (
+        _reading(row.previous), _reading(row.current), _number(row.consumption, "-3"),
+        date_filter(row.meter.verified_until, "d.m.Y") or ""))
+
+
+def column_css() -> str:
+    """Column widths of the figure columns, in `ch` of the figure font."""
+    rules = [f".fig {{ font-family: {FIGURE_FONT}; }}"]
+    for table, columns in (("charges", CHARGE_COLUMNS), ("meters", METER_COLUMNS)):
+        rules += [f".{table} col.c-{name} {{ font-family: {FIGURE_FONT}; width: {width}ch; }}"
+                  for name, width in columns]
+    return "\n".join(rules)
