@@ -5,7 +5,10 @@ and draw) whatever the cell holds, so a receipt row is two cells: the name (serv
 meter, which may wrap) and every figure of the row in one cell spanning the figure
 columns, in a monospaced font and padded with spaces to the columns' widths. The widths
 are in characters: the stylesheet sizes the columns in `ch` of that font from the same
-numbers (`column_css`), so the figures stand right-aligned under their headers."""
+numbers (`column_css`), so the figures stand right-aligned under their headers. A receipt
+whose figures do not fit those default widths (a long reading, a seven-digit amount) gets
+its columns widened for that receipt only (`columns_fitted`; the template then sizes those
+columns inline), so a figure never runs past its column or out of the table."""
 
 from __future__ import annotations
 
@@ -21,7 +24,20 @@ from lk_core.receipts.receipt_fonts import MONO as FIGURE_FONT
 # (column, width in characters including one space of gutter on the right)
 CHARGE_COLUMNS = (("quantity", 14), ("tariff", 11), ("amount", 14), ("recalculation", 15),
                   ("total", 14))
-METER_COLUMNS = (("previous", 20), ("current", 20), ("consumption", 12), ("verified", 13))
+METER_COLUMNS = (("previous", 22), ("current", 22), ("consumption", 12), ("verified", 13))
+
+
+def columns_fitted(columns, rows) -> tuple:
+    """The columns, each widened where a value of `rows` (tuples of column values) needs
+    more than its default width (the value and one space of gutter)."""
+    return tuple((name, max([width, *(len(row[index]) + 1 for row in rows)]))
+                 for index, (name, width) in enumerate(columns))
+
+
+def columns_for_template(columns, defaults) -> list[tuple[str, int | None]]:
+    """(name, width in ch where it differs from the stylesheet's, else None) per column."""
+    return [(name, width if width != default else None)
+            for (name, width), (_name, default) in zip(columns, defaults, strict=True)]
 
 
 def figures_line(columns, values) -> str:
@@ -42,33 +58,39 @@ def header_lines(columns, labels) -> str:
                      for row in range(height))
 
 
-def charge_header() -> str:
-    return header_lines(CHARGE_COLUMNS, (_("Quantity"), _("Tariff, ₽"), _("Charged, ₽"),
+def charge_header(columns=CHARGE_COLUMNS) -> str:
+    return header_lines(columns, (_("Quantity"), _("Tariff, ₽"), _("Charged, ₽"),
                                          _("Recalculation, ₽"), _("Total, ₽")))
 
 
-def meter_header() -> str:
-    return header_lines(METER_COLUMNS, (_("Previous"), _("Current"), _("Consumption"),
+def meter_header(columns=METER_COLUMNS) -> str:
+    return header_lines(columns, (_("Previous"), _("Current"), _("Consumption"),
                                         _("Verified until")))
 
 
-def charge_totals(data) -> str:
-    return figures_line(CHARGE_COLUMNS, (
-        "", "", money(data.charges_amount), money(data.charges_recalculation),
-        money(data.invoice.charged)))
+def charge_total_values(data) -> tuple[str, ...]:
+    return ("", "", money(data.charges_amount), money(data.charges_recalculation),
+            money(data.invoice.charged))
+
+
+def charge_totals(data, columns=CHARGE_COLUMNS) -> str:
+    return figures_line(columns, charge_total_values(data))
 
 
 def _number(value, digits: str) -> str:
     return "" if value is None else str(floatformat(value, digits))
 
 
-def charge_figures(line) -> str:
+def charge_values(line) -> tuple[str, ...]:
     quantity = _number(line.quantity, "-3")
     if quantity and line.service.unit:
         quantity = f"{quantity} {line.service.unit}"
-    return figures_line(CHARGE_COLUMNS, (
-        quantity, money(line.tariff), money(line.amount), money(line.recalculation),
-        money(line.total)))
+    return (quantity, money(line.tariff), money(line.amount), money(line.recalculation),
+            money(line.total))
+
+
+def charge_figures(line, columns=CHARGE_COLUMNS) -> str:
+    return figures_line(columns, charge_values(line))
 
 
 def _reading(reading) -> str:
@@ -77,10 +99,13 @@ def _reading(reading) -> str:
     return f"{_number(reading.t1, '-3')} ({date_filter(reading.taken_on, 'd.m.Y')})"
 
 
-def meter_figures(row) -> str:
-    return figures_line(METER_COLUMNS, (
-        _reading(row.previous), _reading(row.current), _number(row.consumption, "-3"),
-        date_filter(row.meter.verified_until, "d.m.Y") or ""))
+def meter_values(row) -> tuple[str, ...]:
+    return (_reading(row.previous), _reading(row.current), _number(row.consumption, "-3"),
+            date_filter(row.meter.verified_until, "d.m.Y") or "")
+
+
+def meter_figures(row, columns=METER_COLUMNS) -> str:
+    return figures_line(columns, meter_values(row))
 
 
 def column_css() -> str:

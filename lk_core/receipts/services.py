@@ -19,11 +19,16 @@ from lk_core.identity.proofs import receipt_code_for
 from lk_core.identity.selectors import identity_settings_get
 from lk_core.receipts import rendering
 from lk_core.receipts.figures import (
-    charge_figures,
+    CHARGE_COLUMNS,
+    METER_COLUMNS,
     charge_header,
-    charge_totals,
-    meter_figures,
+    charge_total_values,
+    charge_values,
+    columns_fitted,
+    columns_for_template,
+    figures_line,
     meter_header,
+    meter_values,
 )
 from lk_core.receipts.qr import gost_payload, qr_png_data_uri
 from lk_core.receipts.selectors import ReceiptData, receipt_data, receipts_data
@@ -44,13 +49,24 @@ def receipt_context(*, data: ReceiptData, utility, identity_config) -> dict:
         "account": data.account.number, "period": date_format(invoice.period, "m.Y")}
     payload = gost_payload(utility=utility, account_number=data.account.number,
                            amount=invoice.amount_due, period=invoice.period, purpose=purpose)
+    charges = [charge_values(line) for line in data.charges]
+    totals = charge_total_values(data)
+    charge_columns = columns_fitted(CHARGE_COLUMNS, [*charges, totals])
+    meters = [meter_values(row) for row in data.meters]
+    meter_columns = columns_fitted(METER_COLUMNS, meters)
     return {"utility": utility, "data": data, "invoice": invoice, "account": data.account,
-            "charge_header": charge_header(), "charge_totals": charge_totals(data),
-            "meter_header": meter_header(),
-            "charge_rows": [{"name": line.service.name, "figures": charge_figures(line)}
-                            for line in data.charges],
-            "meter_rows": [{"name": f"{row.meter.service.name}, № {row.meter.serial_number}",
-                            "figures": meter_figures(row)} for row in data.meters],
+            "charge_header": charge_header(charge_columns),
+            "charge_totals": figures_line(charge_columns, totals),
+            "charge_columns": columns_for_template(charge_columns, CHARGE_COLUMNS),
+            "meter_header": meter_header(meter_columns),
+            "meter_columns": columns_for_template(meter_columns, METER_COLUMNS),
+            "charge_rows": [{"name": line.service.name,
+                             "figures": figures_line(charge_columns, values)}
+                            for line, values in zip(data.charges, charges, strict=True)],
+            "meter_rows": [{"name": f"{row.meter.service.name}, №\N{NO-BREAK SPACE}"
+                                    f"{row.meter.serial_number}",
+                            "figures": figures_line(meter_columns, values)}
+                           for row, values in zip(data.meters, meters, strict=True)],
             "qr_payload": payload, "qr_src": qr_png_data_uri(payload),
             "registration_code": registration_code(data.account, config=identity_config),
             "theme": utility.theme}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -275,3 +276,36 @@ def test_fewer_collections_restores_the_thresholds():
             assert gc.get_threshold()[0] == max(before[0], GC_YOUNG_THRESHOLD)
         assert gc.get_threshold()[0] == max(before[0], GC_YOUNG_THRESHOLD)
     assert gc.get_threshold() == before
+
+
+def test_large_figures_widen_their_columns_and_stay_on_the_page(receipt_account, payee_a,
+                                                                tmp_path):
+    """A seven-digit amount and a nine-digit reading do not fit the default column widths:
+    that receipt's columns widen, the figures stay aligned under their headers and nothing
+    runs past the table into the right margin (12 mm)."""
+    from lk_core.billing.models import ChargeLine
+
+    line = ChargeLine.objects.filter(account=receipt_account, period=PERIOD).first()
+    line.amount = Decimal("1234567.89")
+    line.save()
+    reading = (Reading.objects.filter(meter__account=receipt_account, taken_on__lte="2026-10-31")
+               .order_by("-taken_on").first())
+    reading.t1 = Decimal("987654321.123")
+    reading.save()
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a))
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    page_width = float(re.search(r'<page width="([\d.]+)"', html).group(1))
+    words = [(float(x_max), word) for x_max, word in
+             re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">'
+                        r"([^<]*)</word>", html)]
+    text = " ".join(word for _x, word in words)
+    assert "1 234 567,89" in text  # the line's amount, grouped
+    assert any("987654321,123" in word for _x, word in words)
+    margin = 12 / 25.4 * 72
+    assert max(x for x, _word in words) <= page_width - margin + 0.5, max(words)
+    # Right-aligned in its column: the current reading's date ends where its header does.
+    header_end = next(x for x, word in words if word == "Текущее")
+    index = next(i for i, (_x, word) in enumerate(words) if word == "987654321,123")
+    assert abs(words[index + 1][0] - header_end) < 1, (words[index + 1], header_end)
