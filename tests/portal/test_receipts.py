@@ -309,3 +309,27 @@ def test_large_figures_widen_their_columns_and_stay_on_the_page(receipt_account,
     header_end = next(x for x, word in words if word == "Текущее")
     index = next(i for i, (_x, word) in enumerate(words) if word == "987654321,123")
     assert abs(words[index + 1][0] - header_end) < 1, (words[index + 1], header_end)
+
+
+def test_both_qr_encoders_give_a_code_that_decodes_to_the_payload(payee_a, tmp_path,
+                                                                   monkeypatch):
+    """libqrencode (C) where it is installed, as in CI and the image; segno otherwise."""
+    from lk_core.receipts import qr
+
+    assert qr._libqrencode() is not None  # installed by .ci/run and the Dockerfile
+    payload = gost_payload(utility=payee_a, account_number="500001",
+                           amount=Decimal("123456.78"), period=PERIOD,
+                           purpose="Оплата ЖКУ, лицевой счёт 500001, 10.2026")
+    decoded = []
+    for encoder in ("libqrencode", "segno"):
+        if encoder == "segno":
+            monkeypatch.setattr(qr, "_libqrencode", lambda: None)
+        rows = qr.qr_rows(payload)
+        assert len(rows) == len(rows[0]) and set(b"".join(rows)) == {0x00, 0xFF}
+        path = tmp_path / f"{encoder}.png"
+        scaled = [bytes(p for p in row for _ in range(4)) for row in rows for _ in range(4)]
+        path.write_bytes(qr._grey_png(scaled))  # 4 pixels a module, for zbarimg
+        result = subprocess.run(["zbarimg", "--raw", "-q", "-Sqrcode.enable=1", str(path)],
+                                check=True, capture_output=True)
+        decoded.append(result.stdout.decode("utf-8").rstrip("\n"))
+    assert decoded == [payload, payload]
