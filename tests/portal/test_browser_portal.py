@@ -190,5 +190,9 @@ def test_charges_chart_legend_reads_on_a_phone(portal_utility, live_server_url, 
                 or one["x"] + one["width"] <= other["x"]
                 or other["x"] + other["width"] <= one["x"]), (one, other)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The tables' figure columns fit too: nothing hides behind a sideways scroll.
+    tables = page.evaluate("Array.from(document.querySelectorAll('.table-wrap'))"
+                           ".map(w => [w.scrollWidth, w.clientWidth])")
+    assert tables and all(scroll <= client for scroll, client in tables), tables
     chart.screenshot(path=str(ARTIFACTS / "portal-charges-legend-phone.png"))
     screenshot(page, "portal-charges-phone")
