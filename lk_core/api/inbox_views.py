@@ -24,6 +24,12 @@ class InboxMessageSerializer(serializers.Serializer):
     title = serializers.CharField()
     text = serializers.CharField(allow_blank=True)
     account_number = serializers.CharField(allow_null=True)
+    url = serializers.CharField(
+        allow_blank=True, help_text="The web page the message is about (an appeal's page on "
+                                    "the utility's host); empty when it is not one page.")
+    appeal_id = serializers.IntegerField(
+        allow_null=True, help_text="An appeal notice's appeal: open it with "
+                                   "/api/v1/appeals/{appeal_id}/.")
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
     is_read = serializers.BooleanField()
@@ -42,6 +48,11 @@ class ReadAllSerializer(serializers.Serializer):
     unread = serializers.IntegerField()
 
 
+def _appeal_id(message) -> int | None:
+    number = str(message.context.get("appeal_number") or "")
+    return int(number) if message.kind == Kind.APPEAL_STATUS and number.isdigit() else None
+
+
 def _shown(messages, utility) -> list[dict]:
     templates = TemplateCache(utility)
     rows = []
@@ -51,6 +62,7 @@ def _shown(messages, utility) -> list[dict]:
                      "kind_display": message.get_kind_display(), "title": rendered.title,
                      "text": rendered.text,
                      "account_number": message.account.number if message.account else None,
+                     "url": rendered.url, "appeal_id": _appeal_id(message),
                      "created_at": message.created_at, "read_at": message.read_at,
                      "is_read": message.read_at is not None})
     return InboxMessageSerializer(rows, many=True).data

@@ -202,3 +202,18 @@ def test_the_inbox_answers_in_the_same_queries_however_long_it_is(utility_a, in_
         for index in range(3, 60):
             _payment(alice, "100000001", f"{index}.00", f"pay:{index}")
     assert queries() == short
+
+
+def test_an_appeal_notice_carries_its_appeal_for_the_app(utility_a, in_schema, alice, alices,
+                                                         messages):
+    with in_schema(utility_a):
+        services.notification_enqueue(
+            kind=Kind.APPEAL_STATUS, user=alice, account=_account("100000001"),
+            context={"appeal_number": "42", "status_code": "in_progress"},
+            dedupe_key="appeal:42:1")
+    results = alices.get("/api/v1/notifications/").json()["results"]
+    notice = next(m for m in results if m["kind"] == "appeal_status")
+    assert notice["appeal_id"] == 42
+    assert notice["url"].startswith("http") and notice["url"].endswith("/appeals/42/")
+    others = [m for m in results if m["kind"] != "appeal_status"]
+    assert others and all(m["appeal_id"] is None and m["url"] == "" for m in others)
