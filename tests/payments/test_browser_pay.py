@@ -110,7 +110,7 @@ def test_resident_pays_through_the_sandbox(paying_resident, live_server_url, pho
 
     phone_page.wait_for_url("**/payments/sandbox/**")
     assert "ТЕСТ" in phone_page.locator(".badge-test").inner_text()
-    assert "1234,56" in phone_page.locator(".sandbox-amount").inner_text()
+    assert "1 234,56" in phone_page.locator(".sandbox-amount").inner_text().replace("\xa0", " ")
     screenshot(phone_page, "payments-sandbox-phone")
     phone_page.get_by_role("button", name="Подтвердить оплату").click()
 

@@ -133,6 +133,8 @@ def test_partial_then_full_refund_by_admin_or_customer_service(utility_a, paid, 
     form = client.get(_refund_url(alices))
     assert form.status_code == 200 and 'value="1000.00"' in form.content.decode()
     assert client.post(_refund_url(alices), {"amount": "250,50"}).status_code == 302
+    page = client.get(_refund_url(alices)).content.decode().replace("\xa0", " ")
+    assert '<dd class="refundable">749,50</dd>' in page and "1 000,00" in page  # grouped
     alices.refresh_from_db()
     assert alices.status == PaymentStatus.PARTIALLY_REFUNDED
     assert alices.refunded_amount == Decimal("250.50")
