@@ -24,7 +24,20 @@ from tests.tasks.conftest import tasks_setting
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-class PackageServer:
+class LocalServer:
+    """A threaded HTTP server on a free port of 127.0.0.1; subclasses give the handler."""
+
+    def serve(self, handler, path: str = "/package.zip") -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}{path}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class PackageServer(LocalServer):
     """Serves `self.body` at /package.zip; honours If-None-Match unless told not to."""
 
     def __init__(self):
@@ -55,13 +68,7 @@ class PackageServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/package.zip"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 @pytest.fixture

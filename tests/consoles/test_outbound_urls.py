@@ -8,8 +8,7 @@ setting on, as development does, so local receivers work."""
 from __future__ import annotations
 
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core.checks import Warning as CheckWarning
@@ -25,7 +24,7 @@ from lk_core.billing.models import ImportRun, PullSource
 from lk_core.users.models import StaffRole
 from lk_platform import outbound
 from lk_platform.checks import outbound_private_networks_check
-from tests.billing.test_pull import PackageServer
+from tests.billing.test_pull import LocalServer, PackageServer
 from tests.consoles.test_appeal_routing import SECRET, Receiver, _appeal, _delivery, _route
 from tests.tasks.conftest import tasks_setting
 
@@ -192,7 +191,7 @@ def test_pull_into_the_network_is_refused_at_fetch_time(in_tenant_a, package_ser
     assert package_server.requests == [] and not ImportRun.objects.exists()
 
 
-class Redirector:
+class Redirector(LocalServer):
     """Answers every GET with a redirect to `location`."""
 
     def __init__(self, location: str):
@@ -209,13 +208,7 @@ class Redirector:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/package.zip"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(Handler)
 
 
 @pytest.mark.parametrize("location", ["http://169.254.169.254/latest/meta-data/",
