@@ -231,6 +231,11 @@ class ServiceCharges:
         return sum((row.recalculation for _p, row in self.rows), ZERO)
 
     @property
+    def has_recalculation(self) -> bool:
+        """Whether any month was recalculated (a phone hides an all-zero column)."""
+        return any(row.recalculation for _p, row in self.rows)
+
+    @property
     def total(self) -> Decimal:
         return self.amount + self.recalculation
 

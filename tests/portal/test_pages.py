@@ -386,3 +386,22 @@ def test_dashboard_says_when_a_meter_s_verification_has_expired(client_a, carol)
     assert "поверка истекла" in expired and "поверен до" not in expired
     assert "поверен до" in soon
 
+
+
+def test_charges_tables_mark_services_never_recalculated(client_a, alice):
+    """A phone hides the recalculation column of a service that was never recalculated in
+    the range (all zeros); a service with a recalculation keeps it."""
+    from lk_core.billing.models import ChargeLine
+
+    user, account, _stuff = alice
+    line = ChargeLine.objects.filter(account=account, period="2026-10-01").first()
+    ChargeLine.objects.filter(account=account).update(recalculation=0)
+    ChargeLine.objects.filter(pk=line.pk).update(recalculation=Decimal("-12.30"))
+    login(client_a, user)
+    page = client_a.get("/charges/?start=2026-01&end=2026-10").content.decode()
+    tables = page.split("<h2>")[1:]
+    recalculated = [t for t in tables if t.startswith(line.service.name)]
+    others = [t for t in tables if not t.startswith(line.service.name) and "<table" in t]
+    assert len(recalculated) == 1 and "no-recalculation" not in recalculated[0]
+    assert "−12,30" in recalculated[0] or "-12,30" in recalculated[0]
+    assert others and all('class="data no-recalculation"' in t for t in others)
