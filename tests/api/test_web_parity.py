@@ -104,7 +104,8 @@ def test_charges_totals(both, query):
     api, web = both(f"/api/v1/charges/{query}", f"/charges/{query}")
     assert by_testid(web, "charges-total") == rub(api['total'])
     footers = re.findall(r'<tfoot><tr><th scope="row">Итого</th><td class="num">[^<]*</td><td>'
-                         r'</td><td class="num">([^<]+)</td><td class="num">([^<]+)</td>', web)
+                         r'</td><td class="num">([^<]+)</td><td class="num recalculation">'
+                         r'([^<]+)</td>', web)
     assert footers == [(money(s["amount"]), money(s["recalculation"])) for s in api["services"]]
     headings = re.findall(r"<h2>([^<]+)</h2>", web)
     assert headings == [s["name"] for s in api["services"]]
