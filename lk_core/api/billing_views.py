@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,7 +25,7 @@ from lk_core.billing.models import PaymentChannel
 from lk_core.portal import selectors
 from lk_core.portal.access import invoice_get_for_resident
 from lk_core.portal.forms import MonthField as PortalMonthField
-from lk_core.receipts.services import receipt_render
+from lk_core.receipts.responses import receipt_download
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 16, "decimal_places": 4}
@@ -363,15 +361,8 @@ class ReceiptView(AccountAPIView):
                    summary="The receipt PDF for a month (404 without an invoice for it)")
     def get(self, request, period: str):
         year, month = (int(part) for part in period.split("-"))
-        if self.account is None or not 1 <= month <= 12 or year < 1:
-            raise Http404  # as the web page: no such receipt
-        pdf = receipt_render(account=self.account, period=dt.date(year, month, 1),
-                             utility=request.tenant, language=get_language() or "ru")
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="receipt-{self.account.number}-{year:04d}-{month:02d}.pdf"')
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return receipt_download(account=self.account, year=year, month=month,
+                                utility=request.tenant)
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response):  # an error: always in the JSON error shape

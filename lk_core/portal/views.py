@@ -39,7 +39,7 @@ from lk_core.portal.access import (
     resident_required,
 )
 from lk_core.portal.models import ResidentPreferences
-from lk_core.receipts.services import receipt_render
+from lk_core.receipts.responses import receipt_download
 from lk_core.users.models import UserKind
 
 
@@ -141,9 +141,6 @@ def charges_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 @resident_required
 def receipt_pdf(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    account = request.resident.account
-    if account is None or not 1 <= month <= 12:
-        raise Http404
     allowed, wait = receipt_download_allowed(request)
     if not allowed:
         response = render(request, "portal/receipt_throttled.html",
@@ -151,13 +148,8 @@ def receipt_pdf(request: HttpRequest, year: int, month: int) -> HttpResponse:
                           status=429)
         response["Retry-After"] = str(wait)
         return response
-    pdf = receipt_render(account=account, period=dt.date(year, month, 1),
-                         utility=request.tenant, language=get_language() or "ru")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="receipt-{account.number}-{year:04d}-{month:02d}.pdf"')
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return receipt_download(account=request.resident.account, year=year, month=month,
+                            utility=request.tenant)
 
 
 # --- meters --------------------------------------------------------------------------------

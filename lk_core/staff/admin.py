@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lk_core.staff import services, views
 from lk_core.staff.models import StaffAuditEvent, StaffMember
-from lk_core.staff.permissions import StaffSectionAdminMixin
+from lk_core.staff.permissions import ReadOnlyStaffAdminMixin, StaffSectionAdminMixin
 from lk_core.staff.roles import Section
 from lk_core.users.models import StaffRole, UserKind
 from lk_platform.admin_sites import staff_console
@@ -99,21 +99,12 @@ class StaffMemberAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffAuditEvent, site=staff_console)
-class StaffAuditEventAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+class StaffAuditEventAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):
     console_section = Section.AUDIT
     list_display = ["created_at", "actor", "section", "action", "target"]
     list_filter = ["section", "action"]
     search_fields = ["actor", "target", "action"]
     readonly_fields = ["created_at", "actor", "section", "action", "target", "details"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 staff_console.add_index_panel(views.overview_panel)

@@ -19,14 +19,14 @@ from django.utils.translation import gettext_lazy
 
 from lk_core.billing import services as billing_services
 from lk_core.billing.models import ExportRun
-from lk_core.staff.permissions import StaffSectionAdminMixin
+from lk_core.staff.permissions import ReadOnlyStaffAdminMixin
 from lk_core.staff.roles import Action, Section, staff_can
 from lk_core.staff.services import actor_label, staff_audit_record
 from lk_platform.admin_sites import staff_console
 
 
 @admin.register(ExportRun, site=staff_console)
-class ExportRunAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
+class ExportRunAdmin(ReadOnlyStaffAdminMixin, admin.ModelAdmin):
     """Exports for the billing system: run the next incremental one and download it, or
     download an earlier one again (its window is written anew, same rows)."""
 
@@ -35,15 +35,6 @@ class ExportRunAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                     "download"]
     list_filter = ["kind"]
     change_list_template = "staff/exportrun_change_list.html"
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("Rows"))
     def rows(self, obj):

@@ -182,6 +182,7 @@ def test_receipt_pdf_download(client_a, alice):
     assert response.content.startswith(b"%PDF")
     assert f"receipt-{account.number}-2026-10.pdf" in response["Content-Disposition"]
     assert client_a.get("/receipts/2026-13.pdf").status_code == 404
+    assert client_a.get("/receipts/0-10.pdf").status_code == 404  # no year 0: not a 500
 
 
 def test_charges_csv(client_a, alice):
