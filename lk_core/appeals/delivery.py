@@ -23,6 +23,7 @@ from lk_core.appeals.models import (
     EventKind,
 )
 from lk_core.payments.crypto import credentials_decrypt
+from lk_platform.tasks import on_commit_in_schema
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def deliveries_create(*, appeal: Appeal, category: AppealCategory) -> list[Appea
         return []
     row = AppealDelivery.objects.create(appeal=appeal, kind=category.delivery, target=target,
                                         next_attempt_at=timezone.now())
-    transaction.on_commit(lambda: deliveries_dispatch(delivery_ids=[row.pk]))
+    on_commit_in_schema(lambda: deliveries_dispatch(delivery_ids=[row.pk]))
     return [row]
 
 
@@ -66,7 +67,8 @@ def deliveries_dispatch(*, delivery_ids: list[int]) -> int:
 
 def _claim(delivery_id: int, now: datetime) -> AppealDelivery | None:
     with transaction.atomic():
-        row = (AppealDelivery.objects.select_for_update(skip_locked=True)
+        # Lock the delivery row only: not the appeal a desk edit may hold, nor the category.
+        row = (AppealDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
                .select_related("appeal__category", "appeal__account").first())
         if row is None:
@@ -175,5 +177,5 @@ def delivery_retry(*, appeal: Appeal) -> int:
     AppealDelivery.objects.filter(pk__in=ids).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(),
         enqueued_at=None)
-    transaction.on_commit(lambda: deliveries_dispatch(delivery_ids=ids))
+    on_commit_in_schema(lambda: deliveries_dispatch(delivery_ids=ids))
     return len(ids)

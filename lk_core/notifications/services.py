@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from lk_core.billing.models import Account, Invoice, Payment
 from lk_core.notifications.models import (
@@ -43,6 +42,7 @@ from lk_core.notifications.selectors import (
     resident_phones,
 )
 from lk_core.users.models import User
+from lk_platform.tasks import on_commit_in_schema
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ def _insert_and_dispatch(rows: list[Notification], *, now: datetime) -> list[Not
     created = Notification.objects.bulk_create(plain, batch_size=1000) if plain else []
     created += _insert_keyed([row for row in rows if row.dedupe_key], now=now)
     due = [row.pk for row in created if row.next_attempt_at <= now]
-    _dispatch_on_commit(due)
+    on_commit_in_schema(lambda: notifications_dispatch(notification_ids=due))
     return created
 
 
@@ -325,19 +325,6 @@ def _insert_keyed(rows: list[Notification], *, now: datetime) -> list[Notificati
 
 
 # --- handing rows to the task engine ----------------------------------------------------------
-
-def _dispatch_on_commit(notification_ids: list[int]) -> None:
-    """After commit, in the schema the rows were written in: a transaction that outlives a
-    `schema_context` (or a callback run after the task that wrote them) must not enqueue
-    one utility's ids in another utility's schema, or in `public`."""
-    schema = connection.schema_name
-
-    def dispatch() -> None:
-        with schema_context(schema):
-            notifications_dispatch(notification_ids=notification_ids)
-
-    transaction.on_commit(dispatch)
-
 
 def notifications_dispatch(*, notification_ids: list[int]) -> int:
     """Enqueue delivery tasks in chunks (called after commit). A broker that is down
@@ -387,7 +374,7 @@ def notifications_retry(*, notification_ids: list[int]) -> int:
                .values_list("pk", flat=True))
     Notification.objects.filter(pk__in=ids).update(
         status=Status.PENDING, attempts=0, next_attempt_at=now, enqueued_at=None)
-    _dispatch_on_commit(ids)
+    on_commit_in_schema(lambda: notifications_dispatch(notification_ids=ids))
     return len(ids)
 
 

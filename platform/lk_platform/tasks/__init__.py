@@ -5,7 +5,8 @@ from lk_platform.tasks.base import (
     LkTask,
     PermanentTaskError,
     TenantContextError,
+    on_commit_in_schema,
     task,
 )
 
-__all__ = ["LkTask", "PermanentTaskError", "TenantContextError", "task"]
+__all__ = ["LkTask", "PermanentTaskError", "TenantContextError", "on_commit_in_schema", "task"]

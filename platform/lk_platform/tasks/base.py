@@ -127,3 +127,16 @@ class LkBackendMixin:
 
     def send(self, result: TaskResult, schema: str) -> None:
         raise NotImplementedError
+
+
+def on_commit_in_schema(callback) -> None:
+    """transaction.on_commit, run in the schema active now: a transaction that outlives a
+    `schema_context` (or a callback run after the task that wrote the rows) must not act,
+    and enqueue tasks, in another utility's schema or in `public`."""
+    schema = connection.schema_name
+
+    def run() -> None:
+        with schema_context(schema):
+            callback()
+
+    transaction.on_commit(run)
