@@ -48,10 +48,13 @@ def payment_settings_get() -> PaymentSettings:
 
 
 def card_payments_ready(payment_settings: PaymentSettings) -> bool:
-    """An acquirer is chosen and has every credential it needs. An acquirer picked at
-    onboarding waits here until the utility's administrator enters its credentials."""
+    """An acquirer is chosen and has every credential it needs (an acquirer picked at
+    onboarding waits here until the utility's administrator enters its credentials), and
+    it is not a sandbox that a live-mode tenant may not present (`sandbox_allowed`)."""
     if payment_settings.acquirer == AcquirerKind.NONE:
         return False
+    if payment_settings.acquirer == AcquirerKind.SANDBOX:
+        return sandbox_allowed(mode=payment_settings.mode)
     wanted = CREDENTIAL_FIELDS.get(payment_settings.acquirer, ())
     if not wanted:
         return True
@@ -73,11 +76,10 @@ class PaymentCapabilities:
 
 
 def payment_capabilities(payment_settings: PaymentSettings | None = None) -> PaymentCapabilities:
-    """What the pay page offers, for the app's theming endpoint: the same conditions
-    payment_create checks (no acquirer, or a sandbox a live tenant may not use, is none)."""
+    """What the pay page offers, for the app's theming endpoint: the check payment_create
+    makes (`card_payments_ready`)."""
     row = payment_settings or payment_settings_get()
-    card = row.acquirer != AcquirerKind.NONE and (
-        row.acquirer != AcquirerKind.SANDBOX or sandbox_allowed(mode=row.mode))
+    card = card_payments_ready(row)
     sbp = card and row.sbp_enabled and row.acquirer == AcquirerKind.YOOKASSA
     return PaymentCapabilities(card=card, sbp=sbp, currency=row.currency)
 

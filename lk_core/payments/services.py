@@ -523,11 +523,12 @@ def payments_reconcile(*, older_than_minutes: int = 15, now: dt.datetime | None 
     cutoff = (now or timezone.now()) - dt.timedelta(minutes=older_than_minutes)
     counts = {"checked": 0, "changed": 0, "abandoned": 0,
               "webhooks_retried": webhooks_retry()}
+    # An autopay charge that has not reached the acquirer is autopay's to retry, with the
+    # same idempotency key (autopay.py): left out here, not counted in the batch of 500.
     stale = PortalPayment.objects.filter(created_at__lt=cutoff, status__in=(
-        PaymentStatus.CREATED, PaymentStatus.PENDING))
+        PaymentStatus.CREATED, PaymentStatus.PENDING)).exclude(
+        initiated_by=Initiator.AUTOPAY, acquirer_payment_id="")
     for payment in stale.order_by("created_at")[:500]:
-        if not payment.acquirer_payment_id and payment.initiated_by == Initiator.AUTOPAY:
-            continue  # autopay asks again with the same idempotency key (autopay.py)
         if not payment.acquirer_payment_id:
             # Never reached the acquirer (the process died in between): nothing to pay.
             _move(payment.pk, PaymentStatus.FAILED, source="reconcile",

@@ -199,3 +199,23 @@ def test_other_tenant_does_not_see_the_payment(alice, utility_b, in_schema):
     payment = _create(alice)
     with in_schema(utility_b):
         assert not PortalPayment.objects.filter(public_id=payment.public_id).exists()
+
+
+def test_capabilities_offer_card_payment_only_when_a_payment_can_start(alice, settings):
+    """The app's branding endpoint and payment_create agree: an acquirer without its
+    credentials, or a sandbox on a live-mode tenant, offers no card payment."""
+    from lk_core.payments.models import PaymentSettings
+    from lk_core.payments.selectors import card_payments_ready, payment_capabilities
+
+    configure("stripe")
+    assert payment_capabilities().card
+    PaymentSettings.objects.filter(pk=1).update(credentials_encrypted="")
+    assert not payment_capabilities().card and not card_payments_ready(
+        PaymentSettings.objects.get(pk=1))
+    with pytest.raises(ValidationError):
+        _create(alice)
+    configure("sandbox", mode="live")  # allowed while PAYMENTS_SANDBOX_ANYWHERE is on
+    assert payment_capabilities().card
+    settings.PAYMENTS_SANDBOX_ANYWHERE = False
+    assert not payment_capabilities().card
+    assert not card_payments_ready(PaymentSettings.objects.get(pk=1))
