@@ -4,7 +4,6 @@ them: another resident's appeal or photo answers like one that does not exist (4
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +23,7 @@ from lk_core.appeals.models import (
     Destination,
     EventKind,
 )
+from lk_core.appeals.responses import attachment_response
 from lk_core.portal.access import appeal_get_for_resident, attachment_get_for_resident
 
 MAX_ID = 2**63 - 1
@@ -249,14 +249,6 @@ class AppealAttachmentView(AppealAPIView):
         operation_id="appeals_attachment_retrieve",
         summary="Download a photo of the resident's own appeal")
     def get(self, request, token: str):
-        attachment = attachment_get_for_resident(resident=self.portal_resident, token=token)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound from None  # the row outlived its file (restored backup, say)
-        response = FileResponse(handle, content_type=attachment.content_type)
-        response["Content-Disposition"] = "inline"
-        response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(
+            attachment_get_for_resident(resident=self.portal_resident, token=token))
 

@@ -10,7 +10,7 @@ import math
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,6 +23,7 @@ from lk_core.api.throttling import receipt_download_allowed
 from lk_core.appeals import selectors as appeal_selectors
 from lk_core.appeals import services as appeal_services
 from lk_core.appeals.models import AppealStatus
+from lk_core.appeals.responses import attachment_response
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
 from lk_core.notifications import selectors as notification_selectors
@@ -305,10 +306,7 @@ def appeal_attachment(request: HttpRequest, token: str) -> HttpResponse:
         attachment = attachment_get_for_resident(resident=portal_resident(request), token=token)
     else:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_response(attachment)
 
 
 # --- settings and help ---------------------------------------------------------------------

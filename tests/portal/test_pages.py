@@ -209,6 +209,10 @@ def test_appeal_with_photo_through_the_page(client_a, alice, category):
     token = appeal.attachments.first().token
     image = client_a.get(f"/appeals/files/{token}/")
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
+    assert image["X-Content-Type-Options"] == "nosniff"
+    gone = appeal.attachments.last()
+    gone.file.delete(save=False)  # the row outlived its file: 404, not 500
+    assert client_a.get(f"/appeals/files/{gone.token}/").status_code == 404
     response = client_a.post("/appeals/new/", {"category": category.pk, "text": "x",
                                                "photos": [photo("evil.png", b"GIF89a...")]})
     assert response.status_code == 400 and "не фотография" in response.content.decode()
