@@ -55,6 +55,7 @@ from lk_core.notifications.services import preference_consent_set
 from lk_core.staff.services import staff_audit_record
 from lk_core.users.models import User, UserKind
 from lk_core.users.passwords import password_generate
+from lk_platform.housekeeping import django_sessions_clear_expired
 from tenants.urls import utility_url
 
 Kind = SecurityEventKind
@@ -385,16 +386,12 @@ def sessions_clear_expired() -> dict[str, int]:
     """Housekeeping for the current schema (daily, lk_core.identity.periodic): Django
     never deletes expired sessions by itself, and a LoginSession outlives its session
     when the session simply expires. Safe to run twice, and at any time."""
-    engine = import_module(settings.SESSION_ENGINE)
-    store = engine.SessionStore
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    expired = django_sessions_clear_expired()
     if hasattr(store, "get_model_class"):  # database-backed (db, cached_db)
-        model = store.get_model_class()
-        expired = model.objects.filter(expire_date__lt=timezone.now()).delete()[0]
-        live = model.objects.values("session_key")
+        live = store.get_model_class().objects.values("session_key")
         orphans = LoginSession.objects.exclude(session_key__in=live)
     else:  # cache-backed: the cache expires sessions; ask it which are gone
-        store.clear_expired()
-        expired = 0
         gone = [row.pk for row in LoginSession.objects.only("session_key").iterator()
                 if not store().exists(row.session_key)]
         orphans = LoginSession.objects.filter(pk__in=gone)

@@ -12,8 +12,9 @@ from django.utils import timezone
 from lk_platform.tasks import task
 
 
-def public_sessions_clear_expired() -> int:
-    """Delete the platform host's expired sessions (Django never does by itself)."""
+def django_sessions_clear_expired() -> int:
+    """Delete the expired Django sessions of the current schema (Django never does by
+    itself); the number deleted (0 for a cache-backed store: the cache expires them)."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store, "get_model_class"):
         store.clear_expired()  # cache-backed: the cache expires them
@@ -23,4 +24,4 @@ def public_sessions_clear_expired() -> int:
 
 @task(platform_wide=True, queue_name="periodic", time_limit=600)
 def clear_expired_public_sessions() -> int:
-    return public_sessions_clear_expired()
+    return django_sessions_clear_expired()  # the task runs in `public`

@@ -17,7 +17,7 @@ from lk_core.devices.services import device_sessions_purge
 from lk_core.identity.models import LoginSession
 from lk_core.identity.services import sessions_clear_expired
 from lk_core.users.models import User, UserKind
-from lk_platform.housekeeping import public_sessions_clear_expired
+from lk_platform.housekeeping import django_sessions_clear_expired
 from lk_platform.scheduler import registered_jobs, scheduler_tick
 from tests.tasks.conftest import tasks_setting
 
@@ -115,7 +115,7 @@ def test_public_sessions_are_cleared_in_public_only(utility_a, in_schema):
     live, old = _session("operatorlive", expired=False), _session("operatorold", expired=True)
     with in_schema(utility_a):
         tenant_old = _session("tenantold", expired=True)
-    assert public_sessions_clear_expired() == 1
+    assert django_sessions_clear_expired() == 1
     assert list(Session.objects.filter(**OURS).values_list("session_key", flat=True)) == [live]
     assert not Session.objects.filter(session_key=old).exists()
     with in_schema(utility_a):  # a utility's sessions are its own job's
