@@ -73,10 +73,6 @@ def charge_total_values(data) -> tuple[str, ...]:
             money(data.invoice.charged))
 
 
-def charge_totals(data, columns=CHARGE_COLUMNS) -> str:
-    return figures_line(columns, charge_total_values(data))
-
-
 def _number(value, digits: str) -> str:
     return "" if value is None else str(floatformat(value, digits))
 
@@ -89,10 +85,6 @@ def charge_values(line) -> tuple[str, ...]:
             money(line.total))
 
 
-def charge_figures(line, columns=CHARGE_COLUMNS) -> str:
-    return figures_line(columns, charge_values(line))
-
-
 def _reading(reading) -> str:
     if reading is None:
         return ""
@@ -102,10 +94,6 @@ def _reading(reading) -> str:
 def meter_values(row) -> tuple[str, ...]:
     return (_reading(row.previous), _reading(row.current), _number(row.consumption, "-3"),
             date_filter(row.meter.verified_until, "d.m.Y") or "")
-
-
-def meter_figures(row, columns=METER_COLUMNS) -> str:
-    return figures_line(columns, meter_values(row))
 
 
 def column_css() -> str:

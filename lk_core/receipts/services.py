@@ -42,7 +42,7 @@ def registration_code(account: Account, *, config=None) -> str | None:
     return receipt_code_for(account, secret=config.receipt_code_secret)
 
 
-def receipt_context(*, data: ReceiptData, utility, identity_config) -> dict:
+def receipt_context(*, data: ReceiptData, utility, identity_config=None) -> dict:
     """What the template needs: the data, the payee, the GOST QR code, the code."""
     invoice = data.invoice
     purpose = _("Payment for utilities, account %(account)s, %(period)s") % {
@@ -72,10 +72,11 @@ def receipt_context(*, data: ReceiptData, utility, identity_config) -> dict:
             "theme": utility.theme}
 
 
-def receipt_html(*, data: ReceiptData, utility) -> str:
-    """The receipt as a standalone HTML page (what WeasyPrint turns into the PDF)."""
+def receipt_html(*, data: ReceiptData, utility, identity_config=None) -> str:
+    """The receipt as a standalone HTML page (what WeasyPrint turns into the PDF); a batch
+    passes the identity settings it read once."""
     return render_to_string("receipts/receipt.html", receipt_context(
-        data=data, utility=utility, identity_config=identity_settings_get()))
+        data=data, utility=utility, identity_config=identity_config))
 
 
 def receipt_render(*, account: Account, period: dt.date, utility=None,
@@ -105,8 +106,7 @@ def receipts_render(*, accounts: list[Account], period: dt.date, utility=None,
     with rendering.fewer_collections():
         for data in receipts_data(accounts=accounts, period=period):
             with translation.override(language):
-                html = render_to_string("receipts/receipt.html", receipt_context(
-                    data=data, utility=utility, identity_config=identity_config))
+                html = receipt_html(data=data, utility=utility, identity_config=identity_config)
             rendered.append(RenderedReceipt(
                 account=data.account, period=data.invoice.period,
                 pdf=rendering.pdf_from_html(html, utility=utility)))

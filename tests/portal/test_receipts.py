@@ -233,7 +233,7 @@ def test_figures_stand_in_their_columns(receipt_account, payee_a, tmp_path):
     """Each row's figures are one line padded to the columns the stylesheet sizes in `ch`
     of the same monospaced font; the PDF text keeps them in their order."""
     from lk_core.billing.models import ChargeLine
-    from lk_core.receipts.figures import CHARGE_COLUMNS, charge_figures, figures_line, header_lines
+    from lk_core.receipts.figures import CHARGE_COLUMNS, charge_values, figures_line, header_lines
 
     values = ("3 м³", "1,5", "", "-10,35", "7")
     line = figures_line(CHARGE_COLUMNS, values)
@@ -248,7 +248,7 @@ def test_figures_stand_in_their_columns(receipt_account, payee_a, tmp_path):
     assert [row.split() for row in header.splitlines()] == [
         ["A", "very", "long"], ["Quantity", "Tariff", "Charged", "name", "Total"]]
     line = ChargeLine.objects.filter(account=receipt_account, period=PERIOD).first()
-    figures = charge_figures(line)
+    figures = figures_line(CHARGE_COLUMNS, charge_values(line))
     assert len(figures) == sum(width for _name, width in CHARGE_COLUMNS)
     text = pdf_text(receipt_render(account=receipt_account, period=PERIOD, utility=payee_a),
                     tmp_path)
