@@ -54,4 +54,4 @@ def billing_pull_tenant(utility: Utility, fetcher=None) -> list[ImportRun | None
     """Pull every enabled source of one tenant now (`manage.py pull_billing`); the
     periodic job `billing.pull` runs the same service per tenant."""
     with schema_context(utility.schema_name):
-        return billing_pull_sources(fetcher=fetcher or HttpPackageFetcher())
+        return billing_pull_sources(fetcher=fetcher)  # None: the configured fetcher
