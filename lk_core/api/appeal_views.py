@@ -12,7 +12,6 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from lk_core.api.base import PAGE_PARAMS, AccountAPIView, valid_data
 from lk_core.api.throttling import TenantScopedThrottle
@@ -34,13 +33,10 @@ COMPANY_EVENTS = (EventKind.STAFF_REPLY, EventKind.STATUS)
 class AppealCreateThrottle(TenantScopedThrottle):
     # On top of the general write rate: sending appeals (with up to three photos each) is
     # what a script would abuse, so it has its own, lower rate (`appeals` scope).
+    fixed_scope = "appeals"
+
     def allow_request(self, request, view):
-        if request.method != "POST":
-            return True
-        self.scope = "appeals"
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super(ScopedRateThrottle, self).allow_request(request, view)
+        return request.method != "POST" or super().allow_request(request, view)
 
 
 # --- serializers ------------------------------------------------------------------------

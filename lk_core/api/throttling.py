@@ -16,9 +16,10 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 class TenantScopedThrottle(ScopedRateThrottle):
     cache_format = "throttle_%(schema)s_%(scope)s_%(ident)s"
+    fixed_scope: str | None = None  # a subclass counting in a scope of its own
 
     def allow_request(self, request, view):
-        self.scope = getattr(view, "throttle_scope", None) or (
+        self.scope = self.fixed_scope or getattr(view, "throttle_scope", None) or (
             "read" if request.method in SAFE_METHODS else "write")
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
@@ -42,11 +43,7 @@ class ReceiptThrottle(TenantScopedThrottle):
     would hold up everyone's receipts. One counter per resident for the web page and the
     API (`receipt_download_allowed`)."""
 
-    def allow_request(self, request, view):
-        self.scope = "receipts"
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super(ScopedRateThrottle, self).allow_request(request, view)
+    fixed_scope = "receipts"
 
 
 def receipt_download_allowed(request) -> tuple[bool, int]:
