@@ -18,8 +18,8 @@ from lk_core.api.permissions import ResidentGate
 from lk_core.api.throttling import TenantScopedThrottle
 from lk_core.identity.http import client_ip
 from lk_core.identity.models import Resident
-from lk_core.identity.selectors import resident_current_account, resident_for_user
-from lk_core.portal.access import PortalResident
+from lk_core.identity.selectors import resident_for_user
+from lk_core.portal.access import PortalResident, portal_resident
 
 PAGE_PARAMS = frozenset({"page", "page_size"})
 
@@ -87,9 +87,8 @@ class AccountAPIView(ResidentAPIView, GenericAPIView):
 
     @cached_property
     def portal_resident(self) -> PortalResident:
-        resident = resident_for_user(self.request.user)
-        account = resident_current_account(resident=resident) if resident else None
-        return PortalResident(user=self.request.user, resident=resident, account=account)
+        # The resident the permission gate read for this request (resident_for_request).
+        return portal_resident(self.request)
 
     @property
     def account(self):
