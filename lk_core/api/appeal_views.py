@@ -133,7 +133,7 @@ def _attachment_url(request, token: str) -> str:
 
 
 def _detail(request, appeal: Appeal) -> dict:
-    timeline = selectors.appeal_timeline_for_resident(appeal=appeal)
+    timeline = selectors.appeal_timeline(appeal=appeal)
     events = [{"id": event.pk, "kind": event.kind, "kind_display": event.get_kind_display(),
                "by": "company" if event.kind in COMPANY_EVENTS else "resident",
                "text": event.text, "status": event.status,

@@ -131,11 +131,9 @@ class EventKind(models.TextChoices):
     DELIVERY = "delivery", _("Delivery")
 
 
-INTERNAL_KINDS = (EventKind.NOTE, EventKind.ASSIGNED, EventKind.PRIORITY, EventKind.DELIVERY)
-
-
 class AppealEvent(models.Model):
-    """One step of the timeline. Events of INTERNAL_KINDS are the desk's history only."""
+    """One step of the timeline. Residents see only appeals.selectors.RESIDENT_EVENT_KINDS;
+    the rest (notes, assignment, priority, deliveries) is the desk's history."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)

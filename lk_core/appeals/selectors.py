@@ -48,9 +48,17 @@ class AppealTimeline:
     attachments: list[AppealAttachment]
 
 
+# What the resident's screens show of the timeline, listed rather than excluded: a kind
+# added for the desk (an internal note, an assignment) stays off them until added here.
+RESIDENT_EVENT_KINDS = (EventKind.CREATED, EventKind.STAFF_REPLY, EventKind.RESIDENT_REPLY,
+                        EventKind.STATUS, EventKind.CLOSED)
+
+
 def appeal_timeline(*, appeal: Appeal) -> AppealTimeline:
-    """The resident's view: internal notes, assignment and delivery events are left out."""
-    events = list(AppealEvent.objects.filter(appeal=appeal, internal=False)
+    """The resident's view, in the portal and the app: only RESIDENT_EVENT_KINDS (internal
+    notes, assignment and delivery events stay on the desk)."""
+    events = list(AppealEvent.objects.filter(appeal=appeal, internal=False,
+                                             kind__in=RESIDENT_EVENT_KINDS)
                   .select_related("author").order_by("created_at", "id"))
     attachments = list(AppealAttachment.objects.filter(appeal=appeal).order_by("id"))
     return AppealTimeline(appeal=appeal, events=events, attachments=attachments)
@@ -180,17 +188,3 @@ def assignable_staff(*, destination: str | None = None) -> QuerySet[User]:
              if destination is None or destination in ROLE_DESTINATIONS[role]]
     return User.objects.filter(kind=UserKind.STAFF, is_active=True, is_staff=True,
                                staff_role__in=roles).order_by("username")
-
-
-# What the resident's screens show of the timeline, listed rather than excluded: a kind
-# added for the desk (an internal note, an assignment) stays off them until added here.
-RESIDENT_EVENT_KINDS = (EventKind.CREATED, EventKind.STAFF_REPLY, EventKind.RESIDENT_REPLY,
-                        EventKind.STATUS, EventKind.CLOSED)
-
-
-def appeal_timeline_for_resident(*, appeal: Appeal) -> AppealTimeline:
-    """The portal's and the app's timeline: only RESIDENT_EVENT_KINDS."""
-    timeline = appeal_timeline(appeal=appeal)
-    return AppealTimeline(appeal=appeal, attachments=timeline.attachments,
-                          events=[event for event in timeline.events
-                                  if event.kind in RESIDENT_EVENT_KINDS])

@@ -43,9 +43,8 @@ def guide(language: str) -> SafeString:
 
 
 def help_pages(*, language: str) -> list[HelpPage]:
-    """The tenant's pages in `language`; in Russian (the default) also the only ones."""
-    return [page for page in HelpPage.objects.filter(language__in=[language, "ru"])
-            if page.language == language or language == "ru"]
+    """The tenant's pages in `language`."""
+    return list(HelpPage.objects.filter(language=language))
 
 
 def help_page_get(*, slug: str, language: str) -> HelpPage:

@@ -262,7 +262,7 @@ def appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 
 def _appeal_page(request, found, form, status=200) -> HttpResponse:
-    timeline = appeal_selectors.appeal_timeline_for_resident(appeal=found)
+    timeline = appeal_selectors.appeal_timeline(appeal=found)
     return render(request, "portal/appeal.html",
                   {"timeline": timeline, "form": form, "closed": found.status ==
                    AppealStatus.CLOSED, "nav": "appeals"}, status=status)
