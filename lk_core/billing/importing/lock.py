@@ -49,7 +49,8 @@ def import_lock_acquire(*, wait_seconds: float) -> None:
 def import_lock_free() -> bool:
     """Whether no live session holds the tenant's import lock. Takes it if it is free (for
     the rest of the current transaction, so no import starts meanwhile)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
-                       [LOCK_NAMESPACE, _schema_key()])
-        return cursor.fetchone()[0]
+    try:
+        import_lock_acquire(wait_seconds=0)
+    except ImportBusy:
+        return False
+    return True
