@@ -199,18 +199,15 @@ def _refresh(appeal: Appeal, locked: Appeal) -> None:
 def _resident_notify(appeal: Appeal, event: AppealEvent) -> None:
     """The outbox row in the event's transaction (lk_core.notifications)."""
     from lk_core.notifications.models import Kind
-    from lk_core.notifications.selectors import resident_languages
     from lk_core.notifications.services import notification_enqueue
 
-    # The status code: its label is rendered in the reader's language (the inbox when
-    # read, e-mail and SMS in the resident's portal language).
-    language = resident_languages({appeal.author_id}).get(appeal.author_id,
-                                                           settings.LANGUAGE_CODE)
+    # The status code, not its label: the label is rendered in the reader's language (the
+    # inbox when read; e-mail and SMS in the language notification_enqueue records).
     notification_enqueue(
         kind=Kind.APPEAL_STATUS, user=appeal.author, account=appeal.account,
         phone=appeal.account.phone, dedupe_key=f"appeal-event:{event.pk}",
         context={"appeal_number": str(appeal.pk), "status_code": event.status,
-                 "comment": event.text, "language": language})
+                 "comment": event.text})
 
 
 # --- the desk: assignment, internal notes, priority ----------------------------------------
