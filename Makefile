@@ -2,6 +2,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The interpreter the venv is made from: the distribution's Python 3.11 where there is one.
+# Debian builds it with profile-guided and link-time optimisation and links the interpreter
+# statically, as the production image's python:3.11 is optimised; a Python built from
+# source without those (pyenv's default: shared libpython, no PGO) runs the same code
+# 15-20% slower (docs/performance.md). Override with `make venv PYTHON=...`.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3.11)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: venv demo test test-fast lint bench migrate messages clean-demo
@@ -9,7 +15,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q ".[dev]"
 	touch $@

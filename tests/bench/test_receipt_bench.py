@@ -215,7 +215,13 @@ collector ran about six times per receipt (5-8 ms in this process with Django an
 test data loaded) and now runs ten times less often while a receipt renders; the QR code
 is encoded by libqrencode in C through ctypes (segno, pure Python, took 3.5 ms even with a
 fixed mask; it stays as the fallback) and its PNG written directly as greyscale (segno's
-1-bit PNG was converted to RGB and re-encoded).
+1-bit PNG was converted to RGB and re-encoded); and the venv is made from Debian's
+Python 3.11 (built with profile-guided and link-time optimisation, the interpreter linked
+statically, as the production image's `python:3.11` is optimised) instead of a Python
+compiled from source without them (pyenv's default: shared libpython, no PGO), which ran
+the same render 18-22% slower in a bare process (37.9 vs 30.9 ms and 40.2 vs 34.1 ms of
+CPU, alternating) and this batch at 19.0 instead of 25.2 receipts/s (same machine, load
+0.8-1.0, within ten minutes).
 Floats were not the cost (replacing them measured within noise). What remains, by
 WeasyPrint's phases for this receipt in a bare process (medians, load 0.8): style 2 ms,
 boxes 2.5 ms, layout 17 ms (line breaking with Pango, table layout, lazily computed
