@@ -148,7 +148,10 @@ def notification_enqueue(*, kind: str, user: User | None = None,
     `email` defaults to the user's e-mail. SMS go to the phone the user gave in the
     portal's settings; `phone` (billing's number, say) only when they gave none. Consent
     and quiet hours are applied here.
-    `context` is JSON (strings, numbers); it fills the kind's template. A repeated
+    `context` is JSON (strings, numbers); it fills the kind's template. Dates, moments,
+    amounts and figures go in plain ("2026-11-10", an aware datetime's isoformat(),
+    "1234.50"): they are shown in the recipient's language when rendered
+    (lk_core.notifications.texts). A repeated
     `dedupe_key` (the same event seen twice) adds nothing."""
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -216,7 +219,7 @@ def invoices_available_notify(*, invoice_ids: list[int], batch_key: str,
     for period in sorted({invoice.period for invoice in invoices}):
         group = [invoice for invoice in invoices if invoice.period == period]
         contexts = {invoice.account_id: {
-            "account_number": invoice.account.number, "period": f"{period:%m.%Y}",
+            "account_number": invoice.account.number, "period": period.isoformat(),
             "amount_due": f"{invoice.amount_due:.2f}"} for invoice in group}
         created += notifications_for_accounts(
             kind=Kind.INVOICE_AVAILABLE, contexts=contexts, batch_key=batch_key,
@@ -232,7 +235,7 @@ def reading_window_notify(*, kind: str, accounts: list[Account], closes_on: date
     account: the window is named by its closing day."""
     if kind not in (Kind.READING_WINDOW_OPENS, Kind.READING_WINDOW_CLOSES):
         raise ValueError(f"{kind!r} is not a reading-window kind")
-    contexts = {a.pk: {"account_number": a.number, "closes_on": f"{closes_on:%d.%m.%Y}"}
+    contexts = {a.pk: {"account_number": a.number, "closes_on": closes_on.isoformat()}
                 for a in accounts}
     return notifications_for_accounts(
         kind=kind, recipients=recipients_for_accounts(accounts), contexts=contexts,
@@ -249,7 +252,7 @@ def payment_received_notify(*, payment: Payment) -> list[Notification]:
         email=recipient.email, phone=recipient.phone,
         dedupe_key=f"payment:{payment.external_id}",
         context={"amount": f"{payment.amount:.2f}", "account_number": payment.account.number,
-                 "paid_on": f"{payment.paid_on:%d.%m.%Y}"})
+                 "paid_on": payment.paid_on.isoformat()})
 
 
 def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
