@@ -1,8 +1,9 @@
 """Forwarding appeals by e-mail or webhook, with the outbox's guarantees: the delivery row
 is written in the appeal's transaction, a task sends it after commit, failures back off
-(lk_platform.outbox: 1, 2, 4 ... minutes, at most 6 h, 8 attempts) and the periodic flush enqueues due rows
-again, so a receiver that is down delays the appeal, never loses it. A row is claimed
-with SELECT ... FOR UPDATE SKIP LOCKED: safe to run twice and concurrently."""
+(lk_platform.outbox: 1, 2, 4 ... minutes, at most 6 h, 8 attempts) and the periodic
+flush enqueues due rows again, so a receiver that is down delays the appeal, never loses
+it. A row is claimed with SELECT ... FOR UPDATE SKIP LOCKED: safe to run twice and
+concurrently."""
 
 from __future__ import annotations
 
