@@ -6,7 +6,6 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,9 +19,11 @@ from lk_core.appeals.models import (
     AppealCategory,
     AppealEvent,
     AppealStatus,
+    DeliveryKind,
     EventKind,
     Priority,
 )
+from lk_core.appeals.validators import webhook_url_validator
 from lk_core.billing.models import Account
 from lk_core.billing.versions import account_data_changed, tenant_data_changed
 
@@ -277,18 +278,14 @@ ROUTE_FIELDS = ("name", "description", "destination", "department", "is_emergenc
 
 
 def _route_check(category: AppealCategory, *, secret_set: bool) -> None:
-    from lk_core.appeals.models import DeliveryKind
-
     errors: dict[str, list[str]] = {}
     if category.delivery == DeliveryKind.EMAIL and not category.delivery_email:
         errors["delivery_email"] = [_("Enter the e-mail address to deliver to.")]
     if category.delivery == DeliveryKind.WEBHOOK:
-        url = category.webhook_url
-        if not url:
-            errors["webhook_url"] = [_("Enter the webhook URL.")]
-        elif not (url.startswith("https://")
-                  or (settings.APPEAL_WEBHOOK_ALLOW_HTTP and url.startswith("http://"))):
-            errors["webhook_url"] = [_("The webhook URL must start with https://.")]
+        try:
+            webhook_url_validator(category.webhook_url)
+        except ValidationError as exc:
+            errors["webhook_url"] = exc.messages
         if not secret_set:
             errors["webhook_secret"] = [_("Enter the secret the webhook is signed with.")]
     if errors:
