@@ -318,18 +318,3 @@ def appeal_category_save(*, actor, category: AppealCategory, fields: list[str],
                             secret_fields=("webhook_secret_encrypted",))
     tenant_data_changed()  # dashboards show category names
     return saved
-
-
-def webhook_secrets_rotate() -> int:
-    """Re-encrypt this schema's webhook secrets under the newest CREDENTIALS_KEY (run by
-    `manage.py rotate_credentials` with the acquirer credentials)."""
-    from lk_core.payments.crypto import credentials_rotate_token
-
-    count = 0
-    for category in AppealCategory.objects.select_for_update().exclude(
-            webhook_secret_encrypted=""):
-        category.webhook_secret_encrypted = credentials_rotate_token(
-            category.webhook_secret_encrypted)
-        category.save(update_fields=["webhook_secret_encrypted"])
-        count += 1
-    return count
