@@ -150,13 +150,8 @@ def deliveries_flush(*, now: datetime | None = None, limit: int = 1000) -> int:
     """The periodic safety net: re-open claims of dead workers, enqueue due rows whose
     task never ran or failed and is due again."""
     now = now or timezone.now()
-    outbox.stale_claims_reopen(AppealDelivery.objects.all(), now=now,
-                               statuses=DeliveryStatus)
-    due = list(AppealDelivery.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now).exclude(
-        enqueued_at__gte=now - outbox.REENQUEUE_AFTER).order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit])
-    return deliveries_dispatch(delivery_ids=due)
+    return deliveries_dispatch(delivery_ids=outbox.flush_due(
+        AppealDelivery.objects.all(), now=now, statuses=DeliveryStatus, limit=limit))
 
 
 def delivery_retry(*, appeal: Appeal) -> int:

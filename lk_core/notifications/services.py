@@ -354,12 +354,8 @@ def notifications_flush(*, now: datetime | None = None, limit: int = 10_000) -> 
     """The periodic safety net: re-open claims of dead workers and enqueue every due row
     whose task never ran (never enqueued, or enqueued long ago)."""
     now = now or timezone.now()
-    outbox.stale_claims_reopen(Notification.objects.all(), now=now, statuses=Status)
-    due = list(Notification.objects.filter(
-        status=Status.PENDING, next_attempt_at__lte=now).exclude(
-        enqueued_at__gte=now - outbox.REENQUEUE_AFTER).order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit])
-    return notifications_dispatch(notification_ids=due)
+    return notifications_dispatch(notification_ids=outbox.flush_due(
+        Notification.objects.all(), now=now, statuses=Status, limit=limit))
 
 
 def notifications_retry(*, notification_ids: list[int]) -> int:

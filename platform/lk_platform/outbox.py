@@ -4,8 +4,8 @@ minutes, at most 6 h, for MAX_ATTEMPTS attempts; an error marked `retryable = Fa
 fails at once. A claim older than STALE_CLAIM belongs to a dead worker and is re-opened;
 a due row whose task was enqueued more than REENQUEUE_AFTER ago is enqueued again.
 
-Each outbox keeps its own model, claim and flush queries; their status choices have the
-PENDING, SENDING and FAILED members used here."""
+Each outbox keeps its own model and claim query; their status choices have the PENDING,
+SENDING and FAILED members used here. Their periodic flushes share `flush_due`."""
 
 from __future__ import annotations
 
@@ -47,3 +47,14 @@ def stale_claims_reopen(queryset: models.QuerySet, *, now: datetime,
     again, to be enqueued by the flush (at-least-once, never lost). How many."""
     return queryset.filter(status=statuses.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
         status=statuses.PENDING, enqueued_at=None)
+
+
+def flush_due(queryset: models.QuerySet, *, now: datetime,
+              statuses: type[models.TextChoices], limit: int) -> list[int]:
+    """The periodic flush's work list: stale claims re-opened, then the ids of at most
+    `limit` due, pending rows whose task never ran (never enqueued, or enqueued more than
+    REENQUEUE_AFTER ago), the longest due first."""
+    stale_claims_reopen(queryset, now=now, statuses=statuses)
+    return list(queryset.filter(status=statuses.PENDING, next_attempt_at__lte=now)
+                .exclude(enqueued_at__gte=now - REENQUEUE_AFTER).order_by("next_attempt_at")
+                .values_list("pk", flat=True)[:limit])

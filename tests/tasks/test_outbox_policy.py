@@ -67,3 +67,30 @@ def test_stale_claims_are_reopened_recent_and_other_rows_are_not(in_tenant_a):
     assert got[stale.pk] == (Status.PENDING, None)
     assert got[recent.pk] == got[outside.pk] == (Status.SENDING, now)
     assert got[sent.pk] == (Status.SENT, now)
+
+
+def test_the_flush_lists_due_rows_whose_task_never_ran_longest_due_first(in_tenant_a):
+    now = timezone.now()
+
+    def row(status=Status.PENDING, due_minutes_ago=1, enqueued_minutes_ago=None,
+            claimed_minutes_ago=None):
+        return Notification.objects.create(
+            kind=Kind.SECURITY_NOTICE, channel=Channel.EMAIL, recipient="a@example.org",
+            status=status, next_attempt_at=now - timedelta(minutes=due_minutes_ago),
+            enqueued_at=(None if enqueued_minutes_ago is None
+                         else now - timedelta(minutes=enqueued_minutes_ago)),
+            claimed_at=(None if claimed_minutes_ago is None
+                        else now - timedelta(minutes=claimed_minutes_ago)))
+
+    never_enqueued, lost_task = row(due_minutes_ago=2), row(due_minutes_ago=30,
+                                                            enqueued_minutes_ago=6)
+    dead_worker = row(Status.SENDING, due_minutes_ago=20, enqueued_minutes_ago=20,
+                      claimed_minutes_ago=11)
+    row(enqueued_minutes_ago=4)  # its task is queued: not again
+    row(due_minutes_ago=-5)  # not due yet
+    row(Status.SENT, enqueued_minutes_ago=60)
+    row(Status.FAILED)
+    assert outbox.flush_due(Notification.objects.all(), now=now, statuses=Status,
+                            limit=10) == [lost_task.pk, dead_worker.pk, never_enqueued.pk]
+    assert outbox.flush_due(Notification.objects.all(), now=now, statuses=Status,
+                            limit=2) == [lost_task.pk, dead_worker.pk]
