@@ -114,3 +114,15 @@ def test_http_only_with_the_development_setting(utility_a):
                                       fields=["name", "delivery", "webhook_url"],
                                       webhook_secret=SECRET)
         assert AppealCategory.objects.get().webhook_url == "http://127.0.0.1:9/appeals"
+
+
+def test_deploy_check_warns_when_plain_http_webhooks_are_allowed():
+    from django.core.checks import Warning as CheckWarning
+
+    from lk_platform.checks import appeal_webhook_http_check
+
+    with override_settings(APPEAL_WEBHOOK_ALLOW_HTTP=True):
+        [warning] = appeal_webhook_http_check(None)
+    assert isinstance(warning, CheckWarning) and warning.id == "lk_platform.W002"
+    with production:
+        assert appeal_webhook_http_check(None) == []
