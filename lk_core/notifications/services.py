@@ -42,17 +42,13 @@ from lk_core.notifications.selectors import (
     resident_phones,
 )
 from lk_core.users.models import User
+from lk_platform import outbox
 from lk_platform.tasks import on_commit_in_schema
 
 logger = logging.getLogger(__name__)
 
 DELIVERY_CHUNK = 100  # ids per delivery task: a batch is a few jobs, not one per row
 BULK_DELIVERY_CHUNK = 50  # BULK_KINDS render a PDF each: a task stays well inside its limit
-MAX_ATTEMPTS = 8
-RETRY_BASE = timedelta(minutes=1)  # 1, 2, 4 ... minutes, at most RETRY_MAX
-RETRY_MAX = timedelta(hours=6)
-STALE_CLAIM = timedelta(minutes=10)  # a worker died mid-send: the row is sent again
-REENQUEUE_AFTER = timedelta(minutes=5)  # its task was lost (broker down, worker killed)
 SECRET_CONTEXT_KEYS = ("password", "code", "reset_url")  # wiped once the message is final
 
 
@@ -361,13 +357,8 @@ def notifications_flush(*, now: datetime | None = None, limit: int = 10_000) -> 
     """The periodic safety net: re-open claims of dead workers and enqueue every due row
     whose task never ran (never enqueued, or enqueued long ago)."""
     now = now or timezone.now()
-    Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM
-                                ).update(status=Status.PENDING, enqueued_at=None)
-    due = list(Notification.objects.filter(
-        status=Status.PENDING, next_attempt_at__lte=now).exclude(
-        enqueued_at__gte=now - REENQUEUE_AFTER).order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit])
-    return notifications_dispatch(notification_ids=due)
+    return notifications_dispatch(notification_ids=outbox.flush_due(
+        Notification.objects.all(), now=now, statuses=Status, limit=limit))
 
 
 def notifications_retry(*, notification_ids: list[int]) -> int:
