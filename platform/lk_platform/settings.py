@@ -208,6 +208,8 @@ LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# English dates as day-month-year (lk_platform/formats/en/formats.py); Russian: Django's.
+FORMAT_MODULE_PATH = ["lk_platform.formats"]
 TIME_ZONE = "Europe/Moscow"  # the platform's; each utility has its own (Utility.timezone)
 USE_TZ = True
 

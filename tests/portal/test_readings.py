@@ -220,7 +220,7 @@ def test_receipt_figures_and_moment_are_stored_plain_and_shown_in_the_readers_la
     assert row.context["consumption"] == [str(receipt.consumption[0])]
     [message] = mail.outbox
     assert "Values: 1,134.5\n" in message.body
-    assert "Received at: 11/20/2026 noon\n" in message.body
+    assert "Received at: 20 Nov 2026 12:00\n" in message.body
 
 
 def test_the_receipt_e_mail_unsubscribes_from_reading_receipts_only(

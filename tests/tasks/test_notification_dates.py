@@ -77,8 +77,8 @@ def test_reading_window_day_in_each_readers_language(
                               closes_on=date(2026, 11, 10))
     row = Notification.objects.filter(user=alice, kind=kind).first()
     assert row.context["closes_on"] == "2026-11-10"
-    for user, day, other in ((alice, "11/10/2026", "10.11.2026"),
-                             (bob, "10.11.2026", "11/10/2026")):
+    for user, day, other in ((alice, "10 Nov 2026", "10.11.2026"),
+                             (bob, "10.11.2026", "10 Nov 2026")):
         shown = _shown(user, kind, in_tenant_a)
         for where in ("email", "sms", "inbox"):
             assert day in shown[where] and other not in shown[where], (user, where)
@@ -97,7 +97,7 @@ def test_billing_payment_day_in_each_readers_language(
     alice_sees = _shown(alice, Kind.PAYMENT_RECEIVED, in_tenant_a)
     bob_sees = _shown(bob, Kind.PAYMENT_RECEIVED, in_tenant_a)
     for where in ("email", "inbox"):
-        assert "We received 1,234.50 RUB for account P-A on 11/01/2026." in alice_sees[where]
+        assert "We received 1,234.50 RUB for account P-A on 1 Nov 2026." in alice_sees[where]
         assert f"1{NBSP}234,50 руб." in bob_sees[where] and "01.11.2026" in bob_sees[where]
 
 
@@ -116,7 +116,7 @@ def test_portal_payment_day_is_the_utilitys(utility_b, in_schema,
         assert row.context["paid_on"] == "2026-11-10"
         assert "10.11.2026" in render_email(row, utility_b, TemplateCache(utility_b)).text
         row.context["language"] = "en"
-        assert "on 11/10/2026." in render_email(row, utility_b, TemplateCache(utility_b)).text
+        assert "on 10 Nov 2026." in render_email(row, utility_b, TemplateCache(utility_b)).text
 
 
 def test_invoice_period_in_each_readers_language(
@@ -145,7 +145,7 @@ def test_autopay_notice_day_and_amounts_in_each_readers_language(in_tenant_a):
                            templates)
     russian = render_email(_row(Kind.AUTOPAY_UPCOMING, "ru", **context), in_tenant_a,
                            templates)
-    assert english.subject == "Autopay on 11/10/2026: 1,500.00 RUB"
+    assert english.subject == "Autopay on 10 Nov 2026: 1,500.00 RUB"
     assert "(your limit: 20,000.00 RUB)" in english.text
     assert russian.subject == "Автоплатёж 10.11.2026: 1 500,00 руб."  # subjects: one line
     assert f"(ваш лимит: 20{NBSP}000,00 руб.)" in russian.text
@@ -153,7 +153,7 @@ def test_autopay_notice_day_and_amounts_in_each_readers_language(in_tenant_a):
 
 @pytest.mark.parametrize(("language", "values", "consumption", "moment"), [
     ("ru", f"1{NBSP}749,461 / 12,5", "998", "20.11.2026 12:05"),
-    ("en", "1,749.461 / 12.5", "998", "11/20/2026 12:05 p.m."),
+    ("en", "1,749.461 / 12.5", "998", "20 Nov 2026 12:05"),
 ])
 def test_reading_receipt_figures_and_moment(in_tenant_a, language, values, consumption,
                                             moment):
