@@ -35,8 +35,6 @@ from lk_platform.admin_sites import staff_console
 
 
 class AppealCategoryForm(forms.ModelForm):
-    webhook_url = forms.URLField(label=_("webhook URL"), required=False, max_length=500,
-                                 assume_scheme="https")
     webhook_secret = forms.CharField(
         label=_("Webhook secret"), required=False, strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

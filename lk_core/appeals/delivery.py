@@ -1,13 +1,14 @@
 """Forwarding appeals by e-mail or webhook, with the outbox's guarantees: the delivery row
 is written in the appeal's transaction, a task sends it after commit, failures back off
-(1, 2, 4 ... minutes, at most 6 h, 8 attempts) and the periodic flush enqueues due rows
-again, so a receiver that is down delays the appeal, never loses it. A row is claimed
-with SELECT ... FOR UPDATE SKIP LOCKED: safe to run twice and concurrently."""
+(lk_platform.outbox: 1, 2, 4 ... minutes, at most 6 h, 8 attempts) and the periodic
+flush enqueues due rows again, so a receiver that is down delays the appeal, never loses
+it. A row is claimed with SELECT ... FOR UPDATE SKIP LOCKED: safe to run twice and
+concurrently."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,15 +24,10 @@ from lk_core.appeals.models import (
     EventKind,
 )
 from lk_core.payments.crypto import credentials_decrypt
+from lk_platform import outbox
 from lk_platform.tasks import on_commit_in_schema
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 8
-RETRY_BASE = timedelta(minutes=1)
-RETRY_MAX = timedelta(hours=6)
-STALE_CLAIM = timedelta(minutes=10)
-REENQUEUE_AFTER = timedelta(minutes=5)
 
 
 def deliveries_create(*, appeal: Appeal, category: AppealCategory) -> list[AppealDelivery]:
@@ -123,13 +119,7 @@ def _record(row: AppealDelivery, *, error: Exception | None, answer: str,
         row.status, row.delivered_at, row.response, row.last_error = (
             DeliveryStatus.DELIVERED, now, answer[:200], "")
     else:
-        row.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if getattr(error, "retryable", True) and row.attempts < MAX_ATTEMPTS:
-            row.status = DeliveryStatus.PENDING
-            row.next_attempt_at = now + min(RETRY_BASE * 2 ** (row.attempts - 1), RETRY_MAX)
-            row.enqueued_at = None  # the flush enqueues it again when it is due
-        else:
-            row.status = DeliveryStatus.FAILED
+        outbox.failure_apply(row, error=error, now=now, statuses=DeliveryStatus)
     with transaction.atomic():
         row.save(update_fields=fields)
         if row.status != DeliveryStatus.PENDING:
@@ -160,14 +150,8 @@ def deliveries_flush(*, now: datetime | None = None, limit: int = 1000) -> int:
     """The periodic safety net: re-open claims of dead workers, enqueue due rows whose
     task never ran or failed and is due again."""
     now = now or timezone.now()
-    AppealDelivery.objects.filter(status=DeliveryStatus.SENDING,
-                                  claimed_at__lt=now - STALE_CLAIM).update(
-        status=DeliveryStatus.PENDING, enqueued_at=None)
-    due = list(AppealDelivery.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now).exclude(
-        enqueued_at__gte=now - REENQUEUE_AFTER).order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit])
-    return deliveries_dispatch(delivery_ids=due)
+    return deliveries_dispatch(delivery_ids=outbox.flush_due(
+        AppealDelivery.objects.all(), now=now, statuses=DeliveryStatus, limit=limit))
 
 
 def delivery_retry(*, appeal: Appeal) -> int:

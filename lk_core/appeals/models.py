@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lk_core.appeals.validators import webhook_url_validator
 from lk_core.billing.models import Account
-from lk_platform.outbound import outbound_url_validator
 
 
 class Destination(models.TextChoices):
@@ -54,8 +54,10 @@ class AppealCategory(models.Model):
     delivery = models.CharField(_("delivery"), max_length=10, choices=DeliveryKind.choices,
                                 default=DeliveryKind.DESK)
     delivery_email = models.EmailField(_("deliver to e-mail"), blank=True)
-    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True,
-                                  validators=[outbound_url_validator])
+    # A CharField: its one validator is the whole rule (a URLField would add Django's own
+    # URL check and a second, different message).
+    webhook_url = models.CharField(_("webhook URL"), max_length=500, blank=True,
+                                   validators=[webhook_url_validator])
     # Fernet token (lk_core.payments.crypto) of {"secret": ...}: the platform signs with it,
     # so it is stored encrypted, not hashed, and never shown again.
     webhook_secret_encrypted = models.TextField(_("webhook secret (encrypted)"), blank=True)

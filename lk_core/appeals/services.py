@@ -6,7 +6,6 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,9 +19,11 @@ from lk_core.appeals.models import (
     AppealCategory,
     AppealEvent,
     AppealStatus,
+    DeliveryKind,
     EventKind,
     Priority,
 )
+from lk_core.appeals.validators import webhook_url_validator
 from lk_core.billing.models import Account
 from lk_core.billing.versions import account_data_changed, tenant_data_changed
 
@@ -277,18 +278,14 @@ ROUTE_FIELDS = ("name", "description", "destination", "department", "is_emergenc
 
 
 def _route_check(category: AppealCategory, *, secret_set: bool) -> None:
-    from lk_core.appeals.models import DeliveryKind
-
     errors: dict[str, list[str]] = {}
     if category.delivery == DeliveryKind.EMAIL and not category.delivery_email:
         errors["delivery_email"] = [_("Enter the e-mail address to deliver to.")]
     if category.delivery == DeliveryKind.WEBHOOK:
-        url = category.webhook_url
-        if not url:
-            errors["webhook_url"] = [_("Enter the webhook URL.")]
-        elif not (url.startswith("https://")
-                  or (settings.APPEAL_WEBHOOK_ALLOW_HTTP and url.startswith("http://"))):
-            errors["webhook_url"] = [_("The webhook URL must start with https://.")]
+        try:
+            webhook_url_validator(category.webhook_url)
+        except ValidationError as exc:
+            errors["webhook_url"] = exc.messages
         if not secret_set:
             errors["webhook_secret"] = [_("Enter the secret the webhook is signed with.")]
     if errors:
@@ -321,18 +318,3 @@ def appeal_category_save(*, actor, category: AppealCategory, fields: list[str],
                             secret_fields=("webhook_secret_encrypted",))
     tenant_data_changed()  # dashboards show category names
     return saved
-
-
-def webhook_secrets_rotate() -> int:
-    """Re-encrypt this schema's webhook secrets under the newest CREDENTIALS_KEY (run by
-    `manage.py rotate_credentials` with the acquirer credentials)."""
-    from lk_core.payments.crypto import credentials_rotate_token
-
-    count = 0
-    for category in AppealCategory.objects.select_for_update().exclude(
-            webhook_secret_encrypted=""):
-        category.webhook_secret_encrypted = credentials_rotate_token(
-            category.webhook_secret_encrypted)
-        category.save(update_fields=["webhook_secret_encrypted"])
-        count += 1
-    return count

@@ -3,7 +3,9 @@ two places, "12 345,67 ₽" in Russian (a non-breaking space between the groups 
 the sign, so an amount never breaks across lines), "12,345.67 ₽" in English. The one
 formatter of the portal's pages (template filters `money` and `rub`, `{% load money %}`),
 the receipt PDF, the payment pages' messages and the notifications, whose context keeps
-the amount as "12345.67" and is formatted in the reader's language when rendered."""
+the amount as "12345.67" and is formatted in the reader's language when rendered.
+quantity() does the same for the other figures residents read (meter readings,
+consumption): grouped, without trailing zeros."""
 
 from __future__ import annotations
 
@@ -43,3 +45,20 @@ def money_parse(value) -> Decimal | None:
         except InvalidOperation:
             return None
     return amount if amount.is_finite() else None
+
+
+def quantity(value) -> str:
+    """"1 749,461" / "1,749.461", "998" for 998.0000; text that is not a plain number
+    ("1 749,461" already formatted) stays as it is."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return formats.number_format(_trimmed(number), use_l10n=True, force_grouping=True)
+
+
+def _trimmed(value: Decimal) -> Decimal:
+    """1800.5000 -> 1800.5, 998.0000 -> 998 (never 9.98E+2)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account
+from lk_core.billing.money import quantity
 from lk_core.billing.versions import account_data_changed
 from lk_core.meters.models import Meter, Reading, ReadingSource
 from lk_core.meters.selectors import accounts_for_reading_reminder
@@ -22,7 +22,6 @@ from lk_core.notifications.models import Kind
 from lk_core.notifications.selectors import (
     current_utility,
     notification_settings_get,
-    resident_languages,
 )
 from lk_core.notifications.services import notification_enqueue, reading_window_notify
 
@@ -63,14 +62,7 @@ class SubmissionReceipt:
 
 def _numbers(values: Sequence[Decimal]) -> str:
     """Figures as a resident reads them, in the active language: "1 749,461 / 12,5"."""
-    return " / ".join(formats.number_format(_trimmed(value), use_l10n=True,
-                                            force_grouping=True) for value in values)
-
-
-def _trimmed(value: Decimal) -> Decimal:
-    """1800.5000 -> 1800.5, 998.0000 -> 998 (never 9.98E+2)."""
-    value = Decimal(value)
-    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+    return " / ".join(quantity(value) for value in values)
 
 
 def _date(value: dt.date) -> str:
@@ -205,7 +197,7 @@ def reading_submit(*, user, account: Account, meter: Meter, values: Sequence,
                          today=today, now=now, channel=channel,
                          confirm_rollover=confirm_rollover, confirm_jump=confirm_jump)
         if email_receipt:
-            _email_receipt(user=user, account=account, receipt=receipt, utility=utility)
+            _email_receipt(user=user, account=account, receipt=receipt)
     return receipt
 
 
@@ -240,23 +232,19 @@ def _store(*, user, meter: Meter, values, window: ReadingWindow, today, now, cha
                              replaced=own is not None, submitted_at=now)
 
 
-def _local(moment: dt.datetime, utility) -> str:
-    return f"{timezone.localtime(moment, utility.tzinfo):%d.%m.%Y %H:%M}"
-
-
-def _email_receipt(*, user, account: Account, receipt: SubmissionReceipt, utility) -> None:
+def _email_receipt(*, user, account: Account, receipt: SubmissionReceipt) -> None:
     """Through the outbox, in the submission's transaction: branded, retried, with the
-    unsubscribe link that turns this choice off (lk_core.notifications)."""
+    unsubscribe link that turns this choice off (lk_core.notifications). Figures and the
+    moment are stored plain and shown in the reader's language and the utility's time
+    zone when rendered."""
     meter = receipt.meter
-    language = resident_languages({user.pk}).get(user.pk, settings.LANGUAGE_CODE)
-    with translation.override(language):  # figures as the reader writes numbers
-        values, consumption = receipt.values_text, receipt.consumption_text
     notification_enqueue(kind=Kind.READING_RECEIPT, user=user, account=account, context={
         "account_number": account.number, "serial": meter.serial_number,
         "meter": f"{meter.service.name}, {meter.serial_number}",
-        "values": values, "consumption": consumption,
-        "received_at": _local(receipt.submitted_at, utility),
-        "receipt_number": str(receipt.reading.pk), "language": language})
+        "values": [str(value) for value in receipt.values],
+        "consumption": [str(value) for value in receipt.consumption],
+        "received_at": receipt.submitted_at.isoformat(),
+        "receipt_number": str(receipt.reading.pk)})
 
 
 def reading_reminders_send(*, now: dt.datetime | None = None) -> int:

@@ -23,12 +23,8 @@ from lk_core.notifications.gateways import (
 from lk_core.notifications.models import Channel, Notification, Status
 from lk_core.notifications.rendering import TemplateCache, render_email, render_sms
 from lk_core.notifications.selectors import current_utility, notification_settings_get
-from lk_core.notifications.services import (
-    MAX_ATTEMPTS,
-    RETRY_BASE,
-    RETRY_MAX,
-    SECRET_CONTEXT_KEYS,
-)
+from lk_core.notifications.services import SECRET_CONTEXT_KEYS
+from lk_platform import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +81,7 @@ def _claim(notification_ids: list[int], now: datetime) -> list[Notification]:
     """Take the due, pending rows among the ids in one short transaction. Rows another
     worker holds are skipped, rows already sent are not pending: nothing is sent twice
     while workers live. A worker that dies after claiming leaves `sending` rows that the
-    flush re-opens after STALE_CLAIM (at-least-once, never lost)."""
+    flush re-opens after outbox.STALE_CLAIM (at-least-once, never lost)."""
     with transaction.atomic():
         rows = list(Notification.objects.select_for_update(skip_locked=True)
                     .filter(pk__in=notification_ids, status=Status.PENDING,
@@ -113,15 +109,8 @@ SENT_FIELDS = ["status", "sent_at", "provider_message_id", "last_error", "contex
 
 
 def _record_failure(row: Notification, error: Exception, now: datetime) -> None:
-    retryable = getattr(error, "retryable", True)
-    row.last_error = f"{type(error).__name__}: {error}"[:2000]
-    fields = ["status", "last_error", "next_attempt_at", "enqueued_at"]
-    if retryable and row.attempts < MAX_ATTEMPTS:
-        row.status = Status.PENDING
-        row.next_attempt_at = now + min(RETRY_BASE * 2 ** (row.attempts - 1), RETRY_MAX)
-        row.enqueued_at = None  # the flush enqueues it again when it is due
-    else:
-        row.status = Status.FAILED
+    fields = list(outbox.FAILURE_FIELDS)
+    if not outbox.failure_apply(row, error=error, now=now, statuses=Status):
         fields += _wipe_secrets(row)
     row.save(update_fields=fields)
     logger.warning("notification %s attempt %s failed: %s", row.pk, row.attempts,

@@ -10,12 +10,23 @@ from django.core import signing
 from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from lk_core.billing.money import money
+from lk_core.billing.money import money, quantity
 from lk_core.notifications.models import ESSENTIAL_KINDS, Kind, MessageTemplate, Notification
-from lk_core.notifications.texts import CODE_LABELS, DEFAULT_TEXTS, MONEY_PLACEHOLDERS
+from lk_core.notifications.texts import (
+    CODE_LABELS,
+    DATE_PLACEHOLDERS,
+    DEFAULT_TEXTS,
+    FIGURES_PLACEHOLDERS,
+    MOMENT_PLACEHOLDERS,
+    MONEY_PLACEHOLDERS,
+    MONTH_FORMAT,
+    MONTH_PLACEHOLDERS,
+)
 from tenants.urls import utility_url
 
 UNSUBSCRIBE_SALT = "lk.notifications.unsubscribe"
@@ -69,15 +80,52 @@ def _context(notification, utility, templates: TemplateCache) -> dict:
     # An outbox row or an inbox message: both carry `context`.
     context = {**notification.context, "utility_name": utility.name,
                "portal_url": templates.portal_url, "support_phone": utility.support_phone}
+    _localise(context, utility.tzinfo)
     for name, (code_key, label) in CODE_LABELS.get(notification.kind, {}).items():
         if code_key in context:  # rows written before codes were stored carry the label
-            context[name] = label(context[code_key])
-    for name in MONEY_PLACEHOLDERS:
-        if name in context:  # older rows wrote "1234,56": read too; not a number: as is
-            context[name] = money(context[name])
+            context[name] = label(context[code_key], context)
     if notification.kind == Kind.APPEAL_STATUS:
         context["appeal_url"] = _appeal_url(context.get("appeal_number"), templates)
     return context
+
+
+def _localise(context: dict, tz) -> None:
+    """Plain values (lk_core.notifications.texts) as the active language writes them."""
+    formatters = [(MONEY_PLACEHOLDERS, money),  # older "1234,56" reads too
+                  (DATE_PLACEHOLDERS, lambda value: _day(value, "SHORT_DATE_FORMAT")),
+                  (MONTH_PLACEHOLDERS, lambda value: _day(value, str(MONTH_FORMAT))),
+                  (MOMENT_PLACEHOLDERS, lambda value: _moment(value, tz)),
+                  (FIGURES_PLACEHOLDERS, _figures)]
+    for names, formatter in formatters:
+        for name in names:
+            if name in context:
+                context[name] = formatter(context[name])
+
+
+def _parsed(parse, value):
+    """parse(value) for a string in its form, else None (older rows: formatted text)."""
+    try:
+        return parse(value) if isinstance(value, str) else None
+    except ValueError:  # the form, not a real date ("2026-02-30")
+        return None
+
+
+def _day(value, format_name: str) -> str:
+    day = _parsed(parse_date, value)
+    return str(value) if day is None else date_format(day, format_name)
+
+
+def _moment(value, tz) -> str:
+    moment = _parsed(parse_datetime, value)
+    if moment is None or timezone.is_naive(moment):
+        return str(value)
+    return date_format(timezone.localtime(moment, tz), "SHORT_DATETIME_FORMAT")
+
+
+def _figures(value) -> str:
+    if not isinstance(value, list):  # older rows: "1 749,461 / 12,5" as written
+        return str(value)
+    return " / ".join(quantity(figure) for figure in value)
 
 
 def _appeal_url(number, templates: TemplateCache) -> str:

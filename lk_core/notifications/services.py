@@ -42,17 +42,13 @@ from lk_core.notifications.selectors import (
     resident_phones,
 )
 from lk_core.users.models import User
+from lk_platform import outbox
 from lk_platform.tasks import on_commit_in_schema
 
 logger = logging.getLogger(__name__)
 
 DELIVERY_CHUNK = 100  # ids per delivery task: a batch is a few jobs, not one per row
 BULK_DELIVERY_CHUNK = 50  # BULK_KINDS render a PDF each: a task stays well inside its limit
-MAX_ATTEMPTS = 8
-RETRY_BASE = timedelta(minutes=1)  # 1, 2, 4 ... minutes, at most RETRY_MAX
-RETRY_MAX = timedelta(hours=6)
-STALE_CLAIM = timedelta(minutes=10)  # a worker died mid-send: the row is sent again
-REENQUEUE_AFTER = timedelta(minutes=5)  # its task was lost (broker down, worker killed)
 SECRET_CONTEXT_KEYS = ("password", "code", "reset_url")  # wiped once the message is final
 
 
@@ -148,7 +144,10 @@ def notification_enqueue(*, kind: str, user: User | None = None,
     `email` defaults to the user's e-mail. SMS go to the phone the user gave in the
     portal's settings; `phone` (billing's number, say) only when they gave none. Consent
     and quiet hours are applied here.
-    `context` is JSON (strings, numbers); it fills the kind's template. A repeated
+    `context` is JSON (strings, numbers); it fills the kind's template. Dates, moments,
+    amounts and figures go in plain ("2026-11-10", an aware datetime's isoformat(),
+    "1234.50"): they are shown in the recipient's language when rendered
+    (lk_core.notifications.texts). A repeated
     `dedupe_key` (the same event seen twice) adds nothing."""
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -216,7 +215,7 @@ def invoices_available_notify(*, invoice_ids: list[int], batch_key: str,
     for period in sorted({invoice.period for invoice in invoices}):
         group = [invoice for invoice in invoices if invoice.period == period]
         contexts = {invoice.account_id: {
-            "account_number": invoice.account.number, "period": f"{period:%m.%Y}",
+            "account_number": invoice.account.number, "period": period.isoformat(),
             "amount_due": f"{invoice.amount_due:.2f}"} for invoice in group}
         created += notifications_for_accounts(
             kind=Kind.INVOICE_AVAILABLE, contexts=contexts, batch_key=batch_key,
@@ -232,7 +231,7 @@ def reading_window_notify(*, kind: str, accounts: list[Account], closes_on: date
     account: the window is named by its closing day."""
     if kind not in (Kind.READING_WINDOW_OPENS, Kind.READING_WINDOW_CLOSES):
         raise ValueError(f"{kind!r} is not a reading-window kind")
-    contexts = {a.pk: {"account_number": a.number, "closes_on": f"{closes_on:%d.%m.%Y}"}
+    contexts = {a.pk: {"account_number": a.number, "closes_on": closes_on.isoformat()}
                 for a in accounts}
     return notifications_for_accounts(
         kind=kind, recipients=recipients_for_accounts(accounts), contexts=contexts,
@@ -249,7 +248,7 @@ def payment_received_notify(*, payment: Payment) -> list[Notification]:
         email=recipient.email, phone=recipient.phone,
         dedupe_key=f"payment:{payment.external_id}",
         context={"amount": f"{payment.amount:.2f}", "account_number": payment.account.number,
-                 "paid_on": f"{payment.paid_on:%d.%m.%Y}"})
+                 "paid_on": payment.paid_on.isoformat()})
 
 
 def debt_reminders_enqueue(*, now: datetime | None = None) -> int:
@@ -358,13 +357,8 @@ def notifications_flush(*, now: datetime | None = None, limit: int = 10_000) -> 
     """The periodic safety net: re-open claims of dead workers and enqueue every due row
     whose task never ran (never enqueued, or enqueued long ago)."""
     now = now or timezone.now()
-    Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM
-                                ).update(status=Status.PENDING, enqueued_at=None)
-    due = list(Notification.objects.filter(
-        status=Status.PENDING, next_attempt_at__lte=now).exclude(
-        enqueued_at__gte=now - REENQUEUE_AFTER).order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit])
-    return notifications_dispatch(notification_ids=due)
+    return notifications_dispatch(notification_ids=outbox.flush_due(
+        Notification.objects.all(), now=now, statuses=Status, limit=limit))
 
 
 def notifications_retry(*, notification_ids: list[int]) -> int:

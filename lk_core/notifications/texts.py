@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lk_core.notifications.models import Kind
@@ -103,19 +104,48 @@ DEFAULT_TEXTS: dict[str, Text] = {
 }
 
 
-def _appeal_status_label(code: str) -> str:
+def _appeal_status_label(code: str, context: dict) -> str:
     from lk_core.appeals.models import AppealStatus
 
     return str(AppealStatus(code).label) if code in AppealStatus.values else code
 
 
-# Amounts of money, stored as "12345.67" and shown as the reader writes them, in the
-# same language as the labels below ("12 345,67" / "12,345.67"; lk_core.billing.money).
+# Why autopay did not charge (lk_core.payments.autopay), as the notice's context keeps it.
+AUTOPAY_OVER_CAP = "over_cap"
+AUTOPAY_DECLINED = "declined"
+
+
+def _autopay_failure_label(code: str, context: dict) -> str:
+    if code == AUTOPAY_OVER_CAP:
+        return gettext("the amount is above your limit of %(cap)s RUB") % {
+            "cap": context.get("cap", "")}
+    if code == AUTOPAY_DECLINED:
+        return gettext("the bank declined the charge")
+    return code
+
+
+# Values stored plain and shown as the reader writes them, in the same language as the
+# labels below (lk_core.notifications.rendering). Older rows wrote them already formatted
+# in Russian; a value that does not read as plain is shown as it is.
+# Amounts of money, "12345.67": "12 345,67" / "12,345.67" (lk_core.billing.money).
 MONEY_PLACEHOLDERS = ("amount", "amount_due", "cap")
+# Days, "2026-11-10": "10.11.2026" / "11/10/2026" (SHORT_DATE_FORMAT).
+DATE_PLACEHOLDERS = ("closes_on", "paid_on", "charge_on")
+# Billing periods, the month's first day "2026-11-01": "11.2026" / "November 2026".
+MONTH_PLACEHOLDERS = ("period",)
+# Moments, an aware datetime's isoformat(): in the utility's time zone,
+# "10.11.2026 14:05" / "11/10/2026 2:05 p.m." (SHORT_DATETIME_FORMAT).
+MOMENT_PLACEHOLDERS = ("received_at",)
+# Meter figures, a list of plain numbers ["1749.461", "12.5"]: "1 749,461 / 12,5".
+FIGURES_PLACEHOLDERS = ("values", "consumption")
+# Django has no short month-and-year format; as the portal's pages name a period.
+MONTH_FORMAT = pgettext_lazy("date format of a billing period in notifications", "F Y")
 
 # Context values stored as a code and shown as its label in the reader's language (at
-# read time for the inbox, in the recipient's language for e-mail and SMS):
-# kind -> {placeholder: (context key of the code, code -> label)}.
+# read time for the inbox, in the recipient's language for e-mail and SMS), after the
+# values above are formatted: kind -> {placeholder: (context key of the code,
+# (code, context) -> label)}.
 CODE_LABELS = {
     Kind.APPEAL_STATUS: {"status": ("status_code", _appeal_status_label)},
+    Kind.AUTOPAY_FAILED: {"reason": ("reason_code", _autopay_failure_label)},
 }

@@ -13,12 +13,10 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Subquery, Sum
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lk_core.billing.models import Account, Invoice
@@ -26,6 +24,7 @@ from lk_core.billing.money import money
 from lk_core.notifications.models import Kind
 from lk_core.notifications.selectors import current_utility
 from lk_core.notifications.services import notification_enqueue
+from lk_core.notifications.texts import AUTOPAY_DECLINED, AUTOPAY_OVER_CAP
 from lk_core.payments import services
 from lk_core.payments.acquirers import (
     AcquirerError,
@@ -395,9 +394,7 @@ def _claim(charge: AutopayCharge, mandate: AutopayMandate) -> bool:
         return _close(charge, ChargeStatus.NOTHING_DUE, f"amount due {amount}")
     if amount > mandate.cap:
         _close(charge, ChargeStatus.OVER_CAP, f"{amount} is above the limit {mandate.cap}")
-        _notice_failed(charge, mandate, amount, reason=_(
-            "the amount is above your limit of %(cap)s RUB")
-            % {"cap": money(mandate.cap)})
+        _notice_failed(charge, mandate, amount, reason=AUTOPAY_OVER_CAP)
         return False
     payment = PortalPayment.objects.create(
         account=mandate.account, user=mandate.user, amount=amount, currency=row.currency,
@@ -454,14 +451,14 @@ def _charge_outcome(payment: PortalPayment, status: str) -> None:
         _close(charge, ChargeStatus.SUCCEEDED, "")
     elif status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
         _close(charge, ChargeStatus.FAILED, payment.failure_reason or status)
-        _notice_failed(charge, charge.mandate, payment.amount,
-                       reason=_("the bank declined the charge"))
+        _notice_failed(charge, charge.mandate, payment.amount, reason=AUTOPAY_DECLINED)
 
 
 # --- notices ----------------------------------------------------------------------------------
 
 def _money(amount: Decimal) -> str:
-    """As a notification's context keeps it (shown in the reader's language)."""
+    """As a notification's context keeps amounts, dates and codes: plain, shown in the
+    reader's language when rendered (lk_core.notifications.texts)."""
     return f"{amount:.2f}"
 
 
@@ -471,12 +468,10 @@ def _pay_url() -> str:
 
 def _notice_upcoming(charge: AutopayCharge, *, amount: Decimal) -> None:
     mandate = charge.mandate
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"account_number": mandate.account.number, "amount": _money(amount),
-                   "cap": _money(mandate.cap),
-                   "charge_on": date_format(charge.scheduled_for, "SHORT_DATE_FORMAT"),
-                   "method": mandate.method_title,
-                   "settings_url": utility_url(current_utility(), "/payments/autopay/")}
+    context = {"account_number": mandate.account.number, "amount": _money(amount),
+               "cap": _money(mandate.cap), "charge_on": charge.scheduled_for.isoformat(),
+               "method": mandate.method_title,
+               "settings_url": utility_url(current_utility(), "/payments/autopay/")}
     notification_enqueue(kind=Kind.AUTOPAY_UPCOMING, user=mandate.user, account=mandate.account,
                          email=mandate.email, context=context,
                          dedupe_key=f"autopay-upcoming:{charge.invoice_id}:"
@@ -485,17 +480,17 @@ def _notice_upcoming(charge: AutopayCharge, *, amount: Decimal) -> None:
 
 def _notice_failed(charge: AutopayCharge, mandate: AutopayMandate, amount: Decimal, *,
                    reason: str) -> None:
-    """The "after" notice of a charge that did not happen, and the fallback: the usual
+    """The "after" notice of a charge that did not happen (`reason`: AUTOPAY_OVER_CAP or
+    AUTOPAY_DECLINED, worded for the reader when rendered), and the fallback: the usual
     debt reminder with the pay link."""
     account = mandate.account
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"account_number": account.number, "amount": _money(amount),
-                   "reason": str(reason), "pay_url": _pay_url()}
+    context = {"account_number": account.number, "amount": _money(amount),
+               "cap": _money(mandate.cap), "reason_code": reason, "pay_url": _pay_url()}
     notification_enqueue(kind=Kind.AUTOPAY_FAILED, user=mandate.user, account=account,
                          email=mandate.email, context=context,
                          dedupe_key=f"autopay-failed:{charge.invoice_id}")
     notification_enqueue(kind=Kind.DEBT_REMINDER, user=mandate.user, account=account,
                          email=mandate.email,
                          context={"account_number": account.number,
-                                  "amount_due": f"{amount:.2f}", "pay_url": _pay_url()},
+                                  "amount_due": _money(amount), "pay_url": _pay_url()},
                          dedupe_key=f"autopay-reminder:{charge.invoice_id}")

@@ -5,21 +5,17 @@ autopay charge's confirmation is the `autopay_succeeded` kind: the "after" notic
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 
 from lk_core.notifications.models import Kind
 from lk_core.notifications.services import notification_enqueue
 
 
 def payment_confirmation_enqueue(payment, *, tz) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"amount": f"{payment.amount:.2f}",  # shown in the reader's language
-                   "account_number": payment.account.number,
-                   "paid_on": date_format(timezone.localtime(payment.paid_at, tz),
-                                          "SHORT_DATE_FORMAT"),
-                   "payment_id": str(payment.public_id)}
+    # Amount and day plain, shown in the reader's language when rendered.
+    context = {"amount": f"{payment.amount:.2f}", "account_number": payment.account.number,
+               "paid_on": timezone.localtime(payment.paid_at, tz).date().isoformat(),
+               "payment_id": str(payment.public_id)}
     # An autopay charge gets its own wording ("autopay charged ..."), in place of this one.
     kind = (Kind.AUTOPAY_SUCCEEDED if payment.initiated_by == "autopay"
             else Kind.PAYMENT_RECEIVED)

@@ -1,4 +1,5 @@
-"""Acquirer credentials at rest: Fernet tokens under keys from the environment.
+"""Secrets at rest (acquirer credentials, appeal webhook secrets): Fernet tokens under keys
+from the environment.
 
 `CREDENTIALS_KEY` holds one or more Fernet keys, comma-separated, newest first. MultiFernet
 encrypts with the first and decrypts with any, so rotation is: prepend a new key, run
@@ -13,6 +14,13 @@ import json
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+# Every tenant column that holds a token of this module, as (app_label.Model, field):
+# `encrypted_secrets_rotate` re-encrypts exactly these (a test checks none is missing).
+ENCRYPTED_COLUMNS = (
+    ("payments.PaymentSettings", "credentials_encrypted"),
+    ("appeals.AppealCategory", "webhook_secret_encrypted"),
+)
 
 
 class CredentialsUnreadable(Exception):

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -28,7 +29,12 @@ from lk_core.payments.acquirers import (
     StatusReport,
     WebhookRejected,
 )
-from lk_core.payments.crypto import credentials_decrypt, credentials_encrypt
+from lk_core.payments.crypto import (
+    ENCRYPTED_COLUMNS,
+    credentials_decrypt,
+    credentials_encrypt,
+    credentials_rotate_token,
+)
 from lk_core.payments.models import (
     TRANSITIONS,
     AcquirerKind,
@@ -134,15 +140,18 @@ def _settings_audit(row: PaymentSettings, actor, *, acquirer: str, mode: str, fi
                            target=str(row), details=changes)
 
 
-def credentials_rotate_all() -> int:
-    """Re-encrypt this schema's stored credentials under the newest key."""
-    from lk_core.payments.crypto import credentials_rotate_token
-
+def encrypted_secrets_rotate() -> int:
+    """Re-encrypt every secret this schema stores (`crypto.ENCRYPTED_COLUMNS`: acquirer
+    credentials, appeal webhook secrets) under the newest CREDENTIALS_KEY, all or nothing.
+    Running it again is harmless: a token under the newest key is re-encrypted under it."""
     count = 0
-    for row in PaymentSettings.objects.select_for_update().exclude(credentials_encrypted=""):
-        row.credentials_encrypted = credentials_rotate_token(row.credentials_encrypted)
-        row.save(update_fields=["credentials_encrypted"])
-        count += 1
+    with transaction.atomic():
+        for label, column in ENCRYPTED_COLUMNS:
+            rows = apps.get_model(label).objects.select_for_update().exclude(**{column: ""})
+            for row in rows:
+                setattr(row, column, credentials_rotate_token(getattr(row, column)))
+                row.save(update_fields=[column])
+                count += 1
     return count
 
 

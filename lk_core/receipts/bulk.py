@@ -90,7 +90,7 @@ def _queue_chunk(account_ids: list[int], period: dt.date, now: dt.datetime) -> i
     contexts = {}
     for invoice, recipient in zip(invoices, recipients, strict=True):
         contexts[invoice.account_id] = {
-            "account_number": invoice.account.number, "period": f"{period:%m.%Y}",
+            "account_number": invoice.account.number, "period": period.isoformat(),
             "amount_due": f"{invoice.amount_due:.2f}", "receipt_period": period.isoformat(),
             "language": languages.get(recipient.user.pk if recipient.user else None, "ru")}
     return notifications_for_accounts(

@@ -16,3 +16,14 @@ def outbound_private_networks_check(app_configs, **kwargs) -> list[checks.CheckM
             hint="Unset it (or set it to 0) in production.",
             id="lk_platform.W001")]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def appeal_webhook_http_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    if getattr(settings, "APPEAL_WEBHOOK_ALLOW_HTTP", False):
+        return [checks.Warning(
+            "APPEAL_WEBHOOK_ALLOW_HTTP is on: staff may route appeals (names, addresses, "
+            "texts) to plain http:// webhooks, readable and changeable on the way.",
+            hint="Unset it (or set it to 0) in production.",
+            id="lk_platform.W002")]
+    return []

@@ -309,8 +309,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"no-reply@{PLATFORM_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- payments (docs/payments.md) ------------------------------------------------------
-# Fernet keys for acquirer credentials at rest, comma-separated, newest first; older keys
-# only decrypt (rotation: prepend a new key, run `rotate_credentials`, drop the old one).
+# Fernet keys for secrets at rest (acquirer credentials, appeal webhook secrets),
+# comma-separated, newest first; older keys only decrypt (rotation: prepend a new key, run
+# `rotate_credentials`, drop the old one).
 CREDENTIALS_KEY = env_list("CREDENTIALS_KEY")
 # The built-in sandbox acquirer is refused in production settings unless a tenant is in
 # test mode; DEBUG and the test suite count as non-production.

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from integrations.payments.models import SandboxCharge, SandboxSavedMethod
 from integrations.payments.sandbox_acquirer import sandbox_charge_decide
 from lk_core.notifications.models import Kind, Notification
+from lk_core.notifications.rendering import TemplateCache, render_email
+from lk_core.notifications.selectors import current_utility
 from lk_core.payments import autopay
 from lk_core.payments.models import (
     AutopayCharge,
@@ -92,7 +94,7 @@ def test_a_new_invoice_is_noticed_before_charged_on_the_day_and_confirmed_after(
     assert autopay.autopay_run(now=at(7))["noticed"] == 1
     upcoming = Notification.objects.get(kind=Kind.AUTOPAY_UPCOMING)
     assert upcoming.context["amount"] == "1500.00" and upcoming.context["charge_on"] == \
-        "10.11.2026"
+        "2026-11-10"  # stored plain, shown per reader (tests/tasks/test_notification_dates)
     assert upcoming.recipient == alice.user.email
     assert autopay.autopay_run(now=at(9))["charged"] == 0
     assert not PortalPayment.objects.filter(initiated_by=Initiator.AUTOPAY).exists()
@@ -158,16 +160,18 @@ def test_above_the_cap_nothing_is_charged_and_the_resident_is_told(sandbox_autop
     assert not PortalPayment.objects.filter(initiated_by=Initiator.AUTOPAY).exists()
     assert AutopayCharge.objects.get(invoice=november).status == ChargeStatus.OVER_CAP
     failed = Notification.objects.get(kind=Kind.AUTOPAY_FAILED)
-    assert "2\xa0000,00" in failed.context["reason"]
+    assert (failed.context["reason_code"], failed.context["cap"]) == ("over_cap", "2000.00")
+    utility = current_utility()
+    for language, reason in (("ru", "сумма больше вашего лимита 2\xa0000,00 руб."),
+                             ("en", "the amount is above your limit of 2,000.00 RUB")):
+        failed.context["language"] = language
+        assert reason in render_email(failed, utility, TemplateCache(utility)).text
     reminder = Notification.objects.get(kind=Kind.DEBT_REMINDER)
     assert reminder.context["amount_due"] == "2000.01"
     assert reminder.context["pay_url"].endswith("/payments/")
 
 
 def test_a_declined_card_falls_back_to_the_reminder_with_a_pay_link(sandbox_autopay):
-    from lk_core.notifications.rendering import TemplateCache, render_email
-    from lk_core.notifications.selectors import current_utility
-
     alice = sandbox_autopay
     mandate = enable(alice, day=10, declines=True)
     assert mandate.method_title == "TEST *0002"
@@ -180,6 +184,11 @@ def test_a_declined_card_falls_back_to_the_reminder_with_a_pay_link(sandbox_auto
     assert AutopayCharge.objects.get(invoice=november).status == ChargeStatus.FAILED
     assert kinds(alice)[-2:] == [Kind.AUTOPAY_FAILED, Kind.DEBT_REMINDER]
     utility = current_utility()
+    failed = Notification.objects.get(kind=Kind.AUTOPAY_FAILED)
+    for language, reason in (("ru", "банк отклонил списание"),
+                             ("en", "the bank declined the charge")):
+        failed.context["language"] = language
+        assert f": {reason}." in render_email(failed, utility, TemplateCache(utility)).text
     reminder = render_email(Notification.objects.get(kind=Kind.DEBT_REMINDER), utility,
                             TemplateCache(utility))
     assert "800,00 руб." in reminder.text and "/payments/" in reminder.text

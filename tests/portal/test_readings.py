@@ -201,6 +201,28 @@ def test_receipt_by_email(alice, django_capture_on_commit_callbacks, settings):
     assert "134,5" in mail.outbox[0].body and account.number in mail.outbox[0].body
 
 
+def test_receipt_figures_and_moment_are_stored_plain_and_shown_in_the_readers_language(
+        alice, django_capture_on_commit_callbacks, settings):
+    """Submitted at 09:00 UTC: 12:00 in the utility's Moscow; English reader, English
+    figures (lk_core.notifications.rendering formats them when sending)."""
+    from lk_core.identity.models import Resident
+    from lk_core.notifications.models import Kind, Notification
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user, account, meter = alice
+    Resident.objects.filter(user=user).update(language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = submit(user, account, meter, ["1134.5"], email_receipt=True,
+                         confirm_jump=True)
+    row = Notification.objects.get(kind=Kind.READING_RECEIPT)
+    assert (row.context["values"], row.context["received_at"], row.context["language"]) == (
+        ["1134.5"], "2026-11-20T09:00:00+00:00", "en")
+    assert row.context["consumption"] == [str(receipt.consumption[0])]
+    [message] = mail.outbox
+    assert "Values: 1,134.5\n" in message.body
+    assert "Received at: 11/20/2026 noon\n" in message.body
+
+
 def test_the_receipt_e_mail_unsubscribes_from_reading_receipts_only(
         alice, client_a, django_capture_on_commit_callbacks, settings):
     """Like every non-essential e-mail it carries an unsubscribe link (and List-Unsubscribe);

@@ -75,7 +75,7 @@ def test_import_notifies_each_resident_of_their_newest_new_invoice(
 
     run, jobs = _import(commit, history)  # eleven periods: one notice per account
     assert run.status == ImportStatus.SUCCEEDED
-    assert _notices() == [(ALICE, "09.2026"), (BOB, "09.2026")]
+    assert _notices() == [(ALICE, "2026-09-01"), (BOB, "2026-09-01")]
     assert jobs.count("deliver_notifications") == 1  # the batch, not a job per invoice
     assert set(Notification.objects.values_list("batch_key", flat=True)) == {
         f"import:{run.pk}"}
@@ -85,8 +85,8 @@ def test_import_notifies_each_resident_of_their_newest_new_invoice(
         assert money(alice_september.amount_due) in alice_mail.body  # "9 077,87"
 
     run, _jobs = _import(commit, ENSKVODA)  # the next month's package adds 2026-10
-    assert _notices() == [(ALICE, "09.2026"), (ALICE, "10.2026"),
-                          (BOB, "09.2026"), (BOB, "10.2026")]
+    assert _notices() == [(ALICE, "2026-09-01"), (ALICE, "2026-10-01"),
+                          (BOB, "2026-09-01"), (BOB, "2026-10-01")]
     assert Notification.objects.filter(batch_key=f"import:{run.pk}").count() == 2
     assert set(Notification.objects.values_list("status", flat=True)) == {Status.SENT}
 
@@ -109,7 +109,7 @@ def test_rejected_import_writes_no_notice_and_other_tenant_gets_none(
         assert run.status == ImportStatus.REJECTED
         assert not Notification.objects.exists()
         _import(commit, ENSKVODA)
-        assert _notices() == [(ALICE, "10.2026")]
+        assert _notices() == [(ALICE, "2026-10-01")]
     with in_schema(utility_b):
         assert not Notification.objects.exists()
     assert [m.to for m in mail.outbox] == [[f"{ALICE}@mail.test"]]

@@ -23,6 +23,7 @@ from lk_core.notifications.models import (
     NotificationPreference,
     Status,
 )
+from lk_platform import outbox
 from tests.conftest import staff_login
 from tests.tasks.conftest import tasks_setting
 from tests.tasks.factories import invoice, notification_settings, resident
@@ -244,11 +245,11 @@ def test_retryable_failure_backs_off_then_fails_after_the_last_attempt(
     assert row.status == Status.PENDING and row.attempts == 1
     assert "provider busy" in row.last_error and row.enqueued_at is None
     gaps = [row.next_attempt_at - timezone.now()]
-    for _ in range(services.MAX_ATTEMPTS - 1):
+    for _ in range(outbox.MAX_ATTEMPTS - 1):
         delivery.notifications_deliver(notification_ids=[row.pk], now=row.next_attempt_at)
         row.refresh_from_db()
         gaps.append(row.next_attempt_at - timezone.now())
-    assert row.status == Status.FAILED and row.attempts == services.MAX_ATTEMPTS
+    assert row.status == Status.FAILED and row.attempts == outbox.MAX_ATTEMPTS
     assert gaps[1] > gaps[0] * 1.5  # exponential backoff
     # Not due yet: a second run of the same task sends nothing.
     assert delivery.notifications_deliver(notification_ids=[row.pk])["skipped"] == 1

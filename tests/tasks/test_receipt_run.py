@@ -146,7 +146,7 @@ class TestInProcess:
         paperless("RC-30", language="en")
         _run(django_capture_on_commit_callbacks)
         [message] = receipt_mails("RC-30@mail.test")
-        assert message.subject == "Your receipt for 10.2026"
+        assert message.subject == "Your receipt for October 2026"
         assert "Amount due" in pdf_text(message.attachments[0][1], tmp_path)
 
     def test_latest_period_by_default_and_nothing_without_invoices(
