@@ -3,6 +3,7 @@ the web pages call, with the same messages."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.encoding import force_str
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from lk_core.api.auth_views import TokenPairSerializer, token_pair
 from lk_core.api.base import PublicAPIView, ResidentAPIView, client_ip, valid_data
 from lk_core.api.exceptions import InputRefused, TooManyAttempts
+from lk_core.api.views import LanguageSerializer
 from lk_core.devices.services import device_session_create
 from lk_core.identity import services as identity
 from lk_core.identity.forms import PROOF_FIELDS
@@ -28,6 +30,8 @@ from lk_core.identity.selectors import (
     rules_current,
     rules_text,
 )
+from lk_core.portal.selectors import resident_settings
+from lk_core.portal.services import LANGUAGE_UNKNOWN, preferences_update
 
 
 class DetailSerializer(serializers.Serializer):
@@ -358,15 +362,39 @@ class RulesAcceptanceView(ResidentAPIView):
 # --- settings ---------------------------------------------------------------------------
 
 class SettingsSerializer(serializers.Serializer):
-    email = serializers.CharField(allow_blank=True)
-    email_notices = serializers.BooleanField()
-    sms_notices = serializers.BooleanField()
-    consent_at = serializers.DateTimeField(allow_null=True)
+    email = serializers.CharField(allow_blank=True,
+                                  help_text="The login's; change it with POST /settings/email/.")
+    contact_phone = serializers.CharField(
+        allow_blank=True, help_text="The mobile number SMS go to, as +7XXXXXXXXXX; empty when "
+                                    "none was given (SMS then go to the billing system's).")
+    paperless_receipt = serializers.BooleanField(
+        help_text="Receipts by e-mail instead of paper.")
+    email_reading_receipt = serializers.BooleanField(
+        help_text="E-mail a receipt when readings are submitted.")
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        help_text="The language of the resident's e-mails and SMS. API answers follow the "
+                  "request's Accept-Language.")
+    languages = LanguageSerializer(many=True, help_text="What `language` accepts.")
+    email_notices = serializers.BooleanField(help_text="Consent to notices by e-mail.")
+    sms_notices = serializers.BooleanField(help_text="Consent to notices by SMS.")
+    consent_at = serializers.DateTimeField(allow_null=True,
+                                           help_text="When the consent last changed.")
 
 
-class NoticesSerializer(serializers.Serializer):
+class SettingsInSerializer(serializers.Serializer):
+    # PUT needs the two consents (what it always took); whatever else is left out keeps
+    # its saved value. PATCH needs nothing.
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, label=gettext_lazy("mobile phone"),
+        help_text="Any common spelling of a Russian mobile number; empty removes it.")
+    paperless_receipt = serializers.BooleanField(required=False)
+    email_reading_receipt = serializers.BooleanField(required=False)
+    language = serializers.ChoiceField(
+        required=False, choices=settings.LANGUAGES,
+        error_messages={"invalid_choice": LANGUAGE_UNKNOWN})
     email_notices = serializers.BooleanField()
-    sms_notices = serializers.BooleanField()
+    sms_notices = serializers.BooleanField(help_text="True needs a `contact_phone`.")
 
 
 class EmailChangeSerializer(serializers.Serializer):
@@ -377,22 +405,50 @@ class EmailChangeSerializer(serializers.Serializer):
 
 class SettingsView(ResidentAPIView):
     @extend_schema(tags=["settings"], responses={200: SettingsSerializer},
-                   summary="The resident's e-mail and notification consent")
+                   summary="The resident's settings, as the web settings page shows them")
     def get(self, request):
-        return Response(SettingsSerializer(self._shown()).data)
+        return Response(_settings_out(request.user))
 
-    @extend_schema(tags=["settings"], request=NoticesSerializer,
+    @extend_schema(tags=["settings"], request=SettingsInSerializer,
                    responses={200: SettingsSerializer},
-                   summary="Give or withdraw consent to e-mail/SMS notices")
+                   summary="Save settings: email_notices and sms_notices required, anything "
+                           "left out keeps its value")
     def put(self, request):
-        data = valid_data(NoticesSerializer, request)
-        identity.resident_notices_set(resident=self.resident, ip=client_ip(request), **data)
-        return Response(SettingsSerializer(self._shown()).data)
+        return self._save(request, partial=False)
 
-    def _shown(self) -> dict:
-        resident = self.resident
-        return {"email": resident.user.email, "email_notices": resident.email_notices,
-                "sms_notices": resident.sms_notices, "consent_at": resident.consent_at}
+    @extend_schema(tags=["settings"], request=SettingsInSerializer,
+                   responses={200: SettingsSerializer},
+                   summary="Change some settings; anything left out keeps its value")
+    def patch(self, request):
+        return self._save(request, partial=True)
+
+    def _save(self, request, *, partial: bool) -> Response:
+        data = valid_data(SettingsInSerializer, request, partial=partial)
+        shown = resident_settings(user=request.user)
+        data = {"contact_phone": shown.contact_phone,
+                "paperless_receipt": shown.paperless_receipt,
+                "email_reading_receipt": shown.email_reading_receipt,
+                "language": shown.language, "email_notices": shown.email_enabled,
+                "sms_notices": shown.sms_enabled, **data}
+        # The settings page's service: its checks, its messages, its side effects.
+        preferences_update(
+            user=request.user, contact_phone=data["contact_phone"],
+            paperless_receipt=data["paperless_receipt"],
+            email_reading_receipt=data["email_reading_receipt"], language=data["language"],
+            email_enabled=data["email_notices"], sms_enabled=data["sms_notices"],
+            muted_kinds=shown.muted_kinds, ip=client_ip(request))
+        return Response(_settings_out(request.user))
+
+
+def _settings_out(user) -> dict:
+    shown = resident_settings(user=user)
+    return SettingsSerializer({
+        "email": shown.email, "contact_phone": shown.contact_phone,
+        "paperless_receipt": shown.paperless_receipt,
+        "email_reading_receipt": shown.email_reading_receipt, "language": shown.language,
+        "languages": [{"code": code, "name": str(name)} for code, name in settings.LANGUAGES],
+        "email_notices": shown.email_enabled, "sms_notices": shown.sms_enabled,
+        "consent_at": shown.consent_at}).data
 
 
 class EmailChangeView(ResidentAPIView):

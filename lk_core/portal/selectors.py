@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     Count,
     DateField,
@@ -28,6 +30,7 @@ from lk_core.meters.models import Meter, Reading
 from lk_core.meters.services import ZONE_FIELDS, meter_refusal
 from lk_core.meters.windows import WindowState, window_state
 from lk_core.portal.models import Notice
+from lk_core.users.models import User
 
 ZERO = Decimal("0.00")
 VERIFICATION_WARNING_DAYS = 60
@@ -355,3 +358,49 @@ def meter_views(*, account: Account | None, today: dt.date,
                       verification_soon=bool(m.verified_until and today <= m.verified_until
                                              <= soon))
             for m in meters]
+
+
+# --- settings ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResidentSettings:
+    """What the settings page (and GET /api/v1/settings/) shows: the resident's saved
+    choices, or what applies while they have saved none."""
+
+    email: str
+    contact_phone: str
+    paperless_receipt: bool
+    email_reading_receipt: bool
+    language: str  # the language their e-mails and SMS are written in
+    email_enabled: bool  # channel consent as the outbox applies it
+    sms_enabled: bool
+    muted_kinds: list[str]
+    consent_at: dt.datetime | None
+
+
+def resident_settings(*, user) -> ResidentSettings:
+    """One query. The language is notifications' own rule (resident_languages): the saved
+    one, else identity's (registration and the header's switch), else the default. No
+    consent row means no consent, as the outbox reads it."""
+    row = User.objects.select_related("portal_preferences", "notification_preference",
+                                      "resident").get(pk=user.pk)
+    saved = _one_to_one(row, "portal_preferences")
+    consent = _one_to_one(row, "notification_preference")
+    resident = _one_to_one(row, "resident")
+    language = ((saved.language if saved else "") or (resident.language if resident else "")
+                or settings.LANGUAGE_CODE)
+    return ResidentSettings(
+        email=row.email, contact_phone=saved.contact_phone if saved else "",
+        paperless_receipt=bool(saved and saved.paperless_receipt),
+        email_reading_receipt=bool(saved and saved.email_reading_receipt), language=language,
+        email_enabled=bool(consent and consent.email_enabled),
+        sms_enabled=bool(consent and consent.sms_enabled),
+        muted_kinds=list(consent.muted_kinds) if consent else [],
+        consent_at=resident.consent_at if resident else None)
+
+
+def _one_to_one(row, name: str):
+    try:
+        return getattr(row, name)
+    except ObjectDoesNotExist:
+        return None

@@ -1,4 +1,4 @@
-"""Writes from the portal's settings page."""
+"""Writes from the portal's settings page, which the API's /settings/ calls too."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lk_core.billing.services import contact_change_record
 from lk_core.identity.models import Resident, ResidentAccount
+from lk_core.identity.services import resident_notices_set
 from lk_core.notifications.models import Kind
 from lk_core.notifications.services import preference_update
 from lk_core.portal.models import ResidentPreferences
 
 PHONE = re.compile(r"^\+7\d{10}$")
+LANGUAGE_UNKNOWN = gettext_lazy("Choose a language from the list.")
 
 
 def phone_normalise(value: str) -> str:
@@ -31,16 +34,18 @@ def phone_normalise(value: str) -> str:
 
 def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, language: str,
                        email_reading_receipt: bool, email_enabled: bool, sms_enabled: bool,
-                       muted_kinds: Iterable[str]) -> ResidentPreferences:
-    """Save the resident's choices: the portal's own, and consent per channel and kind
-    through the notifications app. Changes nothing when a value is invalid."""
+                       muted_kinds: Iterable[str], ip: str | None = None) -> ResidentPreferences:
+    """Save the resident's choices (the settings page and the API's /settings/): the
+    portal's own, consent per channel and kind through the notifications app, and a change
+    of consent recorded by identity with time and IP. Changes nothing when a value is
+    invalid."""
     errors: dict[str, list[str]] = {}
     phone = phone_normalise(contact_phone) if contact_phone.strip() else ""
     if phone and not PHONE.match(phone):
         errors["contact_phone"] = [_("Enter a Russian mobile number, for example "
                                      "+7 912 345-67-89.")]
     if language not in dict(settings.LANGUAGES):
-        errors["language"] = [_("Choose a language from the list.")]
+        errors["language"] = [str(LANGUAGE_UNKNOWN)]
     muted = set(muted_kinds)
     if muted - set(Kind.values):
         errors["muted_kinds"] = [_("Unknown notification choice.")]
@@ -57,14 +62,27 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
                                  "email_reading_receipt": email_reading_receipt})
         preference_update(user=user, email_enabled=email_enabled, sms_enabled=sms_enabled,
                           muted_kinds=sorted(muted))
-        # The identity app records the consent given at registration; keep it true to what
-        # the resident chose here.
-        Resident.objects.filter(user=user).update(email_notices=email_enabled,
-                                                  sms_notices=sms_enabled, language=language)
+        _resident_record(user, email_enabled=email_enabled, sms_enabled=sms_enabled,
+                         language=language, ip=ip)
         after = (phone, paperless_receipt, email_enabled, sms_enabled)
         if after != before:
             _contact_change_queue(user, after)
     return preferences
+
+
+def _resident_record(user, *, email_enabled: bool, sms_enabled: bool, language: str,
+                     ip: str | None) -> None:
+    """Identity's record of the resident: their language, and their consent, which only a
+    change rewrites (time, IP and the audit event of the decision, not of every save)."""
+    resident = Resident.objects.select_for_update().filter(user=user).first()
+    if resident is None:
+        return
+    if (resident.email_notices, resident.sms_notices) != (email_enabled, sms_enabled):
+        resident_notices_set(resident=resident, email_notices=email_enabled,
+                             sms_notices=sms_enabled, ip=ip)
+    if resident.language != language:
+        resident.language = language
+        resident.save(update_fields=["language"])
 
 
 def preferences_language_set(*, user, language: str) -> bool:

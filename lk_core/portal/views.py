@@ -24,11 +24,11 @@ from lk_core.appeals import selectors as appeal_selectors
 from lk_core.appeals import services as appeal_services
 from lk_core.appeals.models import AppealStatus
 from lk_core.appeals.responses import attachment_response
+from lk_core.identity.http import client_ip
 from lk_core.meters.services import ConfirmationRequired, reading_submit
 from lk_core.meters.windows import window_state
 from lk_core.notifications import selectors as notification_selectors
 from lk_core.notifications import services as notification_services
-from lk_core.notifications.models import NotificationPreference
 from lk_core.notifications.rendering import TemplateCache, render_inbox_message
 from lk_core.portal import charts, forms, help, pagecache, selectors, services
 from lk_core.portal.access import (
@@ -333,7 +333,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 language=form.cleaned_data["language"],
                 email_reading_receipt=form.cleaned_data["email_reading_receipt"],
                 email_enabled=form.cleaned_data["email_enabled"],
-                sms_enabled=form.cleaned_data["sms_enabled"], muted_kinds=form.muted_kinds())
+                sms_enabled=form.cleaned_data["sms_enabled"], muted_kinds=form.muted_kinds(),
+                ip=client_ip(request))
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 for problem in problems:
@@ -349,16 +350,13 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_initial(user) -> dict:
-    preferences = ResidentPreferences.objects.filter(user=user).first()
-    consent = NotificationPreference.objects.filter(user=user).first()
-    muted = set(consent.muted_kinds) if consent else set()
-    initial = {"contact_phone": preferences.contact_phone if preferences else "",
-               "paperless_receipt": bool(preferences and preferences.paperless_receipt),
-               "email_reading_receipt": bool(preferences and
-                                             preferences.email_reading_receipt),
-               "language": preferences.language if preferences else get_language(),
-               "email_enabled": consent.email_enabled if consent else False,
-               "sms_enabled": consent.sms_enabled if consent else False}
+    shown = selectors.resident_settings(user=user)
+    muted = set(shown.muted_kinds)
+    initial = {"contact_phone": shown.contact_phone,
+               "paperless_receipt": shown.paperless_receipt,
+               "email_reading_receipt": shown.email_reading_receipt,
+               "language": shown.language, "email_enabled": shown.email_enabled,
+               "sms_enabled": shown.sms_enabled}
     initial.update({f"kind_{kind}": kind not in muted for kind, _l in forms.OPTIONAL_KINDS})
     return initial
 

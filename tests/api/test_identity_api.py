@@ -212,7 +212,13 @@ def test_settings_and_email_change(utility_a, alice, send, mailoutbox):
     shown = client.get("/api/v1/settings/").json()
     assert shown["email"] == "alice@example.test" and shown["email_notices"] is True
     assert shown["sms_notices"] is False and shown["consent_at"]
-    consent = client.put("/api/v1/settings/", {"email_notices": False, "sms_notices": True},
+    # SMS need a phone, as on the settings page (the old two-field PUT is refused then).
+    refused = client.put("/api/v1/settings/", {"email_notices": False, "sms_notices": True},
+                         format="json")
+    assert refused.status_code == 400 and list(refused.json()["fields"]) == ["contact_phone"]
+    assert client.get("/api/v1/settings/").json() == shown
+    consent = client.put("/api/v1/settings/", {"email_notices": False, "sms_notices": True,
+                                               "contact_phone": "8 912 345-67-89"},
                          format="json")
     assert consent.status_code == 200
     assert (consent.json()["email_notices"], consent.json()["sms_notices"]) == (False, True)
@@ -256,7 +262,8 @@ def test_notification_kinds_use_the_notifications_service(utility_a, in_schema, 
                          {"muted_kinds": ["password_reset", "nonsense"]}, format="json")
     assert refused.status_code == 400 and set(refused.json()["fields"]) == {
         "muted_kinds.0", "muted_kinds.1"}
-    assert client.put("/api/v1/settings/", {"email_notices": True, "sms_notices": True},
+    assert client.put("/api/v1/settings/", {"email_notices": True, "sms_notices": True,
+                                            "contact_phone": "+79123456789"},
                       format="json").status_code == 200
     after = client.get("/api/v1/settings/notifications/").json()
     assert (after["sms_enabled"], after["muted_kinds"]) == (True, ["debt_reminder"])
