@@ -49,7 +49,10 @@ def preferences_update(*, user, contact_phone: str, paperless_receipt: bool, lan
     muted = set(muted_kinds)
     if muted - set(Kind.values):
         errors["muted_kinds"] = [_("Unknown notification choice.")]
-    if sms_enabled and not phone:
+    # SMS go to this number, else to the account's number from billing (notifications'
+    # recipients_for_accounts): without either there is nowhere to send them.
+    if sms_enabled and not phone and not ResidentAccount.objects.filter(
+            resident__user=user).exclude(account__phone="").exists():
         errors.setdefault("contact_phone", []).append(
             _("Enter a phone number to get SMS notifications."))
     if errors:

@@ -236,3 +236,21 @@ def test_bob_and_the_other_utility_are_untouched(utility_a, utility_b, in_schema
         assert {c.account_number for c in ContactChange.objects.all()} == {"100000001"}
     with in_schema(utility_b):
         assert not ResidentPreferences.objects.exists() and not ContactChange.objects.exists()
+
+
+def test_sms_without_a_contact_phone_go_to_the_accounts_billing_phone(utility_a, in_schema,
+                                                                     alice):
+    """The billing system's number for the account is enough: SMS go there."""
+    from lk_core.billing.models import Account
+    from lk_core.notifications.selectors import recipients_for_accounts
+
+    with in_schema(utility_a):
+        account = Account.objects.get(pk=alice.resident.current_account_id)
+        account.phone = "+79120000001"
+        account.save(update_fields=["phone"])
+    answer = _patch(_app(utility_a), {"sms_notices": True})
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["sms_notices"] is True and answer.json()["contact_phone"] == ""
+    with in_schema(utility_a):
+        [recipient] = recipients_for_accounts([account])
+        assert recipient.phone == "+79120000001"
