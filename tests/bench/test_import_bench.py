@@ -58,6 +58,16 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
+def _idle_peak_rss_mb() -> float:
+    """The same process with nothing to import (`manage.py check`): Django, the project's
+    apps and their libraries loaded; the import's baseline."""
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "LK_TESTING": "1"}
+    process = subprocess.run([sys.executable, "-c", PEAK_RSS_WRAPPER, str(ROOT / "manage.py"),
+                              "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=True)
+    return int(re.search(r"peak-rss-kb (\d+)", process.stderr).group(1)) / 1024
+
+
 def _import_subprocess(utility, package: Path) -> dict:
     """manage.py import_billing in its own process: the run's duration and the peak RSS."""
     from lk_core.billing.models import ImportRun
@@ -219,6 +229,7 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         "bound": copy_seconds / (first["timings"]["stage"] + keyed_seconds),
         "die_ratio": project_rate / die_rate,
         "peak_big": first["max_rss_mb"], "peak_small": small_run["max_rss_mb"],
+        "peak_idle": _idle_peak_rss_mb(),
         "reimport_vs_first": again["seconds"] / first["seconds"]}
     load_after = os.getloadavg()[0]
     lines = [
@@ -246,6 +257,8 @@ def test_billing_import_benchmark(bench_tenants, django_db_blocker, tmp_path):
         f"**{results['bound']:.2f}x** | (see below) |",
         f"| project import vs django-import-export bulk (charges, {DIE_ROWS:,} rows) | "
         f"**{results['die_ratio']:.0f}x** ({die_rate:,.0f} rows/s) | >= 50x |",
+        f"| peak RSS of the same process importing nothing (`manage.py check`: Django, the "
+        f"apps and their libraries) | {results['peak_idle']:.0f} MB | (baseline) |",
         f"| peak RSS of the import process, {rows_big:,} rows | "
         f"**{results['peak_big']:.0f} MB** | < 300 MB |",
         f"| peak RSS of the import process, {rows_small:,} rows | "
