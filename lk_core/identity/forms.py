@@ -106,12 +106,6 @@ class RulesAcceptForm(forms.Form):
         error_messages={"required": _("You need to accept the rules to continue.")})
 
 
-class NoticesForm(forms.Form):
-    email_notices = forms.BooleanField(
-        label=_("Send me notices by e-mail (new invoices, reading reminders)"), required=False)
-    sms_notices = forms.BooleanField(label=_("Send me notices by SMS"), required=False)
-
-
 class OfficeRegistrationForm(forms.Form):
     account_number = forms.CharField(label=_("Account number"), max_length=32)
     email = forms.EmailField(label=_("E-mail"))

@@ -9,7 +9,6 @@ urlpatterns = [
     path("account/", views.account_page, name="identity-account"),
     path("account/switch/", views.account_switch, name="identity-account-switch"),
     path("account/link/", views.account_link, name="identity-account-link"),
-    path("account/notices/", views.account_notices, name="identity-account-notices"),
     path("password/change/", views.password_change, name="password-change"),
     path("password/reset/", views.password_reset, name="password-reset"),
     re_path(r"^password/(?P<kind>reset|setup)/(?P<uidb64>[0-9A-Za-z_\-]+)/(?P<token>[0-9a-z\-]+)/$",

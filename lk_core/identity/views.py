@@ -118,21 +118,8 @@ def account_page(request: HttpRequest) -> HttpResponse:
     accounts = resident_accounts_for_request(request)
     current = next((a for a in accounts if a.pk == resident.current_account_id),
                    accounts[0] if accounts else None)
-    notices = forms.NoticesForm(initial={"email_notices": resident.email_notices,
-                                         "sms_notices": resident.sms_notices})
     return render(request, "identity/account.html", {
-        "resident": resident, "accounts": accounts, "current": current, "notices": notices})
-
-
-@login_required
-@require_POST
-def account_notices(request: HttpRequest) -> HttpResponse:
-    resident = _resident_or_404(request)
-    form = forms.NoticesForm(request.POST)
-    form.is_valid()  # two optional checkboxes: always valid
-    services.resident_notices_set(resident=resident, ip=client_ip(request), **form.cleaned_data)
-    messages.success(request, _("Your notice settings are saved."))
-    return redirect("identity-account")
+        "resident": resident, "accounts": accounts, "current": current})
 
 
 @login_required

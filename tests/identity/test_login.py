@@ -228,18 +228,22 @@ def test_account_page_queries_do_not_grow_with_linked_accounts(client_a, in_tena
     assert one <= 9  # tenant, session, user, rules, resident, accounts (page + nav)
 
 
-def test_resident_withdraws_and_gives_consent_to_notices(client_a, in_tenant_a, capture):
+def test_account_page_shows_consent_and_sends_changes_to_the_settings_page(
+        client_a, in_tenant_a, capture):
+    """One place changes consent: the settings page, which also queues the change for the
+    billing system's contacts export (tests/api/test_settings_api.py covers its records)."""
     user = resident_make("800151", "anna@example.test", capture)
     log_in(client_a, "800151")
     page = client_a.get("/account/").content.decode()
-    assert 'name="email_notices"' in page and "checked" in page
-    response = client_a.post("/account/notices/", {"sms_notices": "on"},
-                             REMOTE_ADDR="203.0.113.9")
-    assert response["Location"] == "/account/"
+    assert "Уведомления по e-mail: включены" in page
+    assert "Уведомления по SMS: выключены" in page
+    assert 'href="/settings/"' in page and 'name="email_notices"' not in page
     resident = Resident.objects.get(user=user)
-    assert not resident.email_notices and resident.sms_notices
-    assert resident.consent_ip == "203.0.113.9"
-    assert SecurityEvent.objects.filter(kind="notices_changed", user=user).exists()
+    resident.email_notices, resident.sms_notices = False, True
+    resident.save(update_fields=["email_notices", "sms_notices"])
+    page = client_a.get("/account/").content.decode()
+    assert "Уведомления по e-mail: выключены" in page and "Уведомления по SMS: включены" in page
+    assert client_a.post("/account/notices/", {"sms_notices": "on"}).status_code == 404
 
 
 def test_staff_have_no_resident_pages(client_a, in_tenant_a):
@@ -247,7 +251,6 @@ def test_staff_have_no_resident_pages(client_a, in_tenant_a):
                                      kind="staff", is_staff=True)
     client_a.force_login(staff)
     assert client_a.get("/account/").status_code == 404
-    assert client_a.post("/account/notices/", {}).status_code == 404
 
 
 def test_in_maintenance_a_resident_can_still_get_through_the_gates(client_a, utility_a,
@@ -261,4 +264,4 @@ def test_in_maintenance_a_resident_can_still_get_through_the_gates(client_a, uti
                                                    "new_password1": PASSWORD,
                                                    "new_password2": PASSWORD})
     assert response.status_code == 302
-    assert client_a.post("/account/notices/", {}).status_code == 503  # read-only otherwise
+    assert client_a.post("/settings/", {}).status_code == 503  # read-only otherwise
