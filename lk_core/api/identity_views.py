@@ -31,7 +31,7 @@ from lk_core.identity.selectors import (
     rules_text,
 )
 from lk_core.portal.selectors import resident_settings
-from lk_core.portal.services import LANGUAGE_UNKNOWN, preferences_update
+from lk_core.portal.services import LANGUAGE_UNKNOWN, preferences_change
 
 
 class DetailSerializer(serializers.Serializer):
@@ -394,7 +394,8 @@ class SettingsInSerializer(serializers.Serializer):
         required=False, choices=settings.LANGUAGES,
         error_messages={"invalid_choice": LANGUAGE_UNKNOWN})
     email_notices = serializers.BooleanField()
-    sms_notices = serializers.BooleanField(help_text="True needs a `contact_phone`.")
+    sms_notices = serializers.BooleanField(
+        help_text="True needs a `contact_phone`, or billing's number for one of the accounts.")
 
 
 class EmailChangeSerializer(serializers.Serializer):
@@ -424,19 +425,12 @@ class SettingsView(ResidentAPIView):
 
     def _save(self, request, *, partial: bool) -> Response:
         data = valid_data(SettingsInSerializer, request, partial=partial)
-        shown = resident_settings(user=request.user)
-        data = {"contact_phone": shown.contact_phone,
-                "paperless_receipt": shown.paperless_receipt,
-                "email_reading_receipt": shown.email_reading_receipt,
-                "language": shown.language, "email_notices": shown.email_enabled,
-                "sms_notices": shown.sms_enabled, **data}
+        for api_name, name in (("email_notices", "email_enabled"),
+                               ("sms_notices", "sms_enabled")):
+            if api_name in data:
+                data[name] = data.pop(api_name)
         # The settings page's service: its checks, its messages, its side effects.
-        preferences_update(
-            user=request.user, contact_phone=data["contact_phone"],
-            paperless_receipt=data["paperless_receipt"],
-            email_reading_receipt=data["email_reading_receipt"], language=data["language"],
-            email_enabled=data["email_notices"], sms_enabled=data["sms_notices"],
-            muted_kinds=shown.muted_kinds, ip=client_ip(request))
+        preferences_change(user=request.user, ip=client_ip(request), **data)
         return Response(_settings_out(request.user))
 
 

@@ -18,6 +18,7 @@ from lk_core.identity.services import resident_notices_set
 from lk_core.notifications.models import Kind
 from lk_core.notifications.services import preference_update
 from lk_core.portal.models import ResidentPreferences
+from lk_core.users.models import User
 
 PHONE = re.compile(r"^\+7\d{10}$")
 LANGUAGE_UNKNOWN = gettext_lazy("Choose a language from the list.")
@@ -86,6 +87,25 @@ def _resident_record(user, *, email_enabled: bool, sms_enabled: bool, language: 
     if resident.language != language:
         resident.language = language
         resident.save(update_fields=["language"])
+
+
+def preferences_change(*, user, ip: str | None = None, **changes) -> ResidentPreferences:
+    """Change some of the resident's settings (the app's PATCH and PUT; names as
+    `preferences_update` takes them), the others keeping their saved values. The user's row
+    is locked while the saved values are read and the whole set written back, so two
+    changes sent at once (two devices) both land instead of the later undoing the other."""
+    from lk_core.portal.selectors import resident_settings
+
+    with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        saved = resident_settings(user=user)
+        values = {"contact_phone": saved.contact_phone,
+                  "paperless_receipt": saved.paperless_receipt,
+                  "email_reading_receipt": saved.email_reading_receipt,
+                  "language": saved.language, "email_enabled": saved.email_enabled,
+                  "sms_enabled": saved.sms_enabled, "muted_kinds": saved.muted_kinds,
+                  **changes}
+        return preferences_update(user=user, ip=ip, **values)
 
 
 def preferences_language_set(*, user, language: str) -> bool:

@@ -259,24 +259,6 @@ def test_the_receipt_e_mail_unsubscribes_from_reading_receipts_only(
 
 # --- concurrency: real transactions in two threads, on a tenant of our own ------------------
 
-@pytest.fixture
-def committed_tenant(django_db_setup, django_db_blocker, monkeypatch):
-    from tenants.services import utility_create, utility_delete
-
-    # Playwright's sync API (browser tests earlier in the session) leaves its event loop
-    # registered on the main thread, which Django's async guard takes for an async context.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with django_db_blocker.unblock():
-        utility = utility_create(slug="portal-race", name="Race Water", actor="tests",
-                                 send_staff_email=False).utility
-        try:
-            yield utility
-        finally:
-            connection.set_schema_to_public()
-            utility_delete(utility=utility, actor="tests")
-            connection.close()
-
-
 def test_concurrent_double_submission_stores_one(committed_tenant):
     connection.set_tenant(committed_tenant)
     user, account = data.resident("300001")
