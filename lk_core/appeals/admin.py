@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +32,14 @@ from lk_core.staff.permissions import StaffSectionAdminMixin
 from lk_core.staff.roles import Action, Section, staff_can
 from lk_platform.admin_sites import staff_console
 
-# --- categories and routes ----------------------------------------------------------------
 
+def _moment(value) -> str:
+    """A local date and time in the staff member's language (10.11.2026 12:05 /
+    10 Nov 2026 12:05)."""
+    return date_format(value, "SHORT_DATETIME_FORMAT")
+
+
+# --- categories and routes ----------------------------------------------------------------
 
 class AppealCategoryForm(forms.ModelForm):
     webhook_secret = forms.CharField(
@@ -219,12 +226,12 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
         return format_html(
             '<span class="desk-sla {}" title="{}" data-deadline="{}">{}: {}</span>',
             "desk-sla-overdue" if timer.overdue else "desk-sla-ok",
-            timer.deadline.strftime("%d.%m.%Y %H:%M %Z"), timer.deadline.isoformat(),
+            f"{_moment(timer.deadline)} {timer.deadline:%Z}", timer.deadline.isoformat(),
             what, timer.text)
 
     @admin.display(description=_("sent at"), ordering="created_at")
     def created_local(self, obj):
-        return timezone.localtime(obj.created_at, self._tz()).strftime("%d.%m.%Y %H:%M")
+        return _moment(timezone.localtime(obj.created_at, self._tz()))
 
     @admin.display(description=_("assigned to"), ordering="assignee__username")
     def assigned_to(self, obj):
@@ -262,7 +269,7 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
                 "", '<tr class="desk-event{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
                     '<td>{}</td></tr>', (
                     (" desk-event-internal" if e.internal else "",
-                     timezone.localtime(e.created_at, tz).strftime("%d.%m.%Y %H:%M"),
+                     _moment(timezone.localtime(e.created_at, tz)),
                      e.get_kind_display(),
                      gettext("staff only") if e.internal else gettext("resident sees it"),
                      user_label(e.author, account=obj.account), e.text)
