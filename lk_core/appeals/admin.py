@@ -198,12 +198,12 @@ class AppealAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 
     # --- what the queue shows ---
 
-    @admin.display(description="№", ordering="pk")
+    @admin.display(description=_("No."), ordering="pk")
     def number(self, obj):
         if obj.is_emergency:  # the badge also highlights the row (console.css)
-            return format_html('№{} <span class="desk-emergency">{}</span>', obj.pk,
+            return format_html('{} <span class="desk-emergency">{}</span>', str(obj),
                                gettext("Emergency"))
-        return f"№{obj.pk}"
+        return str(obj)
 
     @admin.display(description=_("emergency"), ordering="is_emergency")
     def emergency(self, obj):

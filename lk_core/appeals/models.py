@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lk_core.appeals.validators import webhook_url_validator
@@ -117,7 +118,7 @@ class Appeal(models.Model):
                    models.Index(fields=["status", "destination"])]
 
     def __str__(self) -> str:
-        return f"№{self.pk}"
+        return gettext("No. %(number)s") % {"number": self.pk}
 
 
 class EventKind(models.TextChoices):

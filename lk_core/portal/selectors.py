@@ -191,6 +191,11 @@ class InvoiceDetail:
     paid_after: Decimal
     status: str
 
+    @property
+    def has_recalculation(self) -> bool:
+        """Whether any service was recalculated (a phone hides an all-zero column)."""
+        return any(row.recalculation for row in self.charges)
+
 
 def _charge_row(line: ChargeLine) -> ChargeRow:
     return ChargeRow(line.service.name, line.service.unit, line.quantity, line.tariff,

@@ -85,15 +85,20 @@ def charge_values(line) -> tuple[str, ...]:
             money(line.total))
 
 
+def _date(value) -> str:
+    """The reader's short date (10.11.2026, 10 Nov 2026), never split across lines."""
+    return date_filter(value, "SHORT_DATE_FORMAT").replace(" ", "\N{NO-BREAK SPACE}")
+
+
 def _reading(reading) -> str:
     if reading is None:
         return ""
-    return f"{_number(reading.t1, '-3')} ({date_filter(reading.taken_on, 'd.m.Y')})"
+    return f"{_number(reading.t1, '-3')} ({_date(reading.taken_on)})"
 
 
 def meter_values(row) -> tuple[str, ...]:
     return (_reading(row.previous), _reading(row.current), _number(row.consumption, "-3"),
-            date_filter(row.meter.verified_until, "d.m.Y") or "")
+            _date(row.meter.verified_until) or "")
 
 
 def column_css() -> str:

@@ -42,6 +42,12 @@ def registration_code(account: Account, *, config=None) -> str | None:
     return receipt_code_for(account, secret=config.receipt_code_secret)
 
 
+def _serial(meter) -> str:
+    """"№ 63241552" / "serial No. 63241552", kept on one line of the narrow meter column."""
+    return (_("serial No. %(number)s") % {"number": meter.serial_number}).replace(
+        " ", "\N{NO-BREAK SPACE}")
+
+
 def receipt_context(*, data: ReceiptData, utility, identity_config=None) -> dict:
     """What the template needs: the data, the payee, the GOST QR code, the code."""
     invoice = data.invoice
@@ -63,8 +69,7 @@ def receipt_context(*, data: ReceiptData, utility, identity_config=None) -> dict
             "charge_rows": [{"name": line.service.name,
                              "figures": figures_line(charge_columns, values)}
                             for line, values in zip(data.charges, charges, strict=True)],
-            "meter_rows": [{"name": f"{row.meter.service.name}, №\N{NO-BREAK SPACE}"
-                                    f"{row.meter.serial_number}",
+            "meter_rows": [{"name": f"{row.meter.service.name}, " + _serial(row.meter),
                             "figures": figures_line(meter_columns, values)}
                            for row, values in zip(data.meters, meters, strict=True)],
             "qr_payload": payload, "qr_src": qr_png_data_uri(payload),

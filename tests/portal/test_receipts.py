@@ -82,6 +82,7 @@ def test_receipt_shows_the_figures(receipt_account, payee_a, tmp_path):
     assert "Петрова Мария Сергеевна" in reader.pages[0].extract_text()
     # Readings: previous 106 (20.09) and current 109 (20.10), consumption 3.
     assert "106 (20.09.2026)" in text and "109 (20.10.2026)" in text
+    assert "№ SN5000010" in text and "01.01.2030" in text
 
 
 def test_receipt_line_totals_keep_the_kopecks(receipt_account, payee_a, tmp_path):
@@ -122,6 +123,10 @@ def test_receipt_in_english(receipt_account, payee_a, tmp_path):
                          language="en")
     text = pdf_text(pdf, tmp_path)
     assert "Amount due" in text and "October 2026" in text
+    # Dates and serial numbers as an English reader writes them, not 20.09.2026 and №.
+    assert "106 (20 Sep 2026)" in text and "109 (20 Oct 2026)" in text
+    assert "Pay by 10 Nov 2026" in text and "1 Jan 2030" in text
+    assert "serial No. SN5000010" in text and "№" not in text and "10.11.2026" not in text
 
 
 def test_no_invoice_for_the_period_is_404(receipt_account, payee_a):
