@@ -29,6 +29,7 @@ from lk_core.identity.selectors import (
     rules_accepted,
     rules_current,
     rules_text,
+    rules_title,
 )
 from lk_core.portal.selectors import resident_settings
 from lk_core.portal.services import LANGUAGE_UNKNOWN, preferences_change
@@ -305,7 +306,7 @@ class AccountLinkView(ResidentAPIView):
 
 class RulesSerializer(serializers.Serializer):
     number = serializers.IntegerField()
-    title = serializers.CharField()
+    title = serializers.CharField(help_text="In the same language as the text.")
     text = serializers.CharField(help_text="In the request's language when available.")
     published_at = serializers.DateTimeField(allow_null=True)
 
@@ -334,7 +335,7 @@ class RulesView(PublicAPIView):
     def get(self, request):
         version = _rules_version()
         return Response(RulesSerializer({
-            "number": version.number, "title": version.title,
+            "number": version.number, "title": rules_title(version, get_language()),
             "text": rules_text(version, get_language()),
             "published_at": version.published_at}).data)
 

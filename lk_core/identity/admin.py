@@ -162,13 +162,14 @@ class ResidentAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
 class RulesVersionAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
     console_section = Section.CONTENT
     list_display = ["number", "title", "status", "published_at"]
-    fields = ["number", "title", "text_ru", "text_en", "status", "published_at"]
+    fields = ["number", "title", "title_en", "text_ru", "text_en", "status", "published_at"]
     readonly_fields = ["status", "published_at"]
     actions = ["publish"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == RulesStatus.PUBLISHED:
-            return ["number", "title", "text_ru", "text_en", "status", "published_at"]
+            return ["number", "title", "title_en", "text_ru", "text_en", "status",
+                    "published_at"]
         return self.readonly_fields
 
     def get_changeform_initial_data(self, request):
@@ -176,6 +177,7 @@ class RulesVersionAdmin(StaffSectionAdminMixin, admin.ModelAdmin):
         name = utility_current().name
         return {"number": (last.number + 1) if last else 1,
                 "title": last.title if last else rules_default.TITLE_RU,
+                "title_en": last.title_en if last else rules_default.TITLE_EN,
                 "text_ru": last.text_ru if last else rules_default.TEXT_RU.replace(
                     "{utility}", name),
                 "text_en": last.text_en if last else rules_default.TEXT_EN.replace(

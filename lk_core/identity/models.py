@@ -127,6 +127,7 @@ class RulesVersion(models.Model):
 
     number = models.PositiveIntegerField(_("version"), unique=True)
     title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     text_ru = models.TextField(_("text (Russian)"))
     text_en = models.TextField(_("text (English)"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=RulesStatus.choices,

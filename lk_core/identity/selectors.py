@@ -137,10 +137,19 @@ def rules_accepted(*, resident: Resident, version: RulesVersion) -> bool:
     return RulesAcceptance.objects.filter(resident=resident, version=version).exists()
 
 
+def _rules_in_english(version: RulesVersion, language: str | None) -> bool:
+    return (language or "").startswith("en") and bool(version.text_en)
+
+
 def rules_text(version: RulesVersion, language: str | None) -> str:
-    if (language or "").startswith("en") and version.text_en:
-        return version.text_en
-    return version.text_ru
+    return version.text_en if _rules_in_english(version, language) else version.text_ru
+
+
+def rules_title(version: RulesVersion, language: str | None) -> str:
+    """The title that goes with rules_text: English over the English text when staff gave one."""
+    if _rules_in_english(version, language) and version.title_en:
+        return version.title_en
+    return version.title
 
 
 # --- how staff see who did something ------------------------------------------------------

@@ -524,17 +524,18 @@ def rules_default_ensure() -> RulesVersion:
         return current
     name = utility_current().name
     version, _created = RulesVersion.objects.get_or_create(number=1, defaults={
-        "title": rules_default.TITLE_RU,
+        "title": rules_default.TITLE_RU, "title_en": rules_default.TITLE_EN,
         "text_ru": rules_default.TEXT_RU.replace("{utility}", name),
         "text_en": rules_default.TEXT_EN.replace("{utility}", name),
         "status": RulesStatus.PUBLISHED, "published_at": timezone.now()})
     return version
 
 
-def rules_draft_create(*, title: str, text_ru: str, text_en: str = "") -> RulesVersion:
+def rules_draft_create(*, title: str, text_ru: str, text_en: str = "",
+                       title_en: str = "") -> RulesVersion:
     last = RulesVersion.objects.order_by("-number").first()
     return RulesVersion.objects.create(number=(last.number + 1) if last else 1, title=title,
-                                       text_ru=text_ru, text_en=text_en)
+                                       title_en=title_en, text_ru=text_ru, text_en=text_en)
 
 
 def rules_publish(*, version: RulesVersion, actor=None) -> RulesVersion:

@@ -26,6 +26,7 @@ from lk_core.identity.selectors import (
     resident_for_request,
     rules_current,
     rules_text,
+    rules_title,
 )
 
 # Lazy: translated per request, in the language the resident reads.
@@ -227,7 +228,8 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def rules_page(request: HttpRequest) -> HttpResponse:
     version = rules_current() or services.rules_default_ensure()
     return render(request, "identity/rules.html",
-                  {"version": version, "text": rules_text(version, get_language())})
+                  {"version": version, "title": rules_title(version, get_language()),
+                   "text": rules_text(version, get_language())})
 
 
 @login_required
@@ -240,5 +242,6 @@ def rules_accept(request: HttpRequest) -> HttpResponse:
         request.session[RULES_SESSION_KEY] = version.number
         return redirect(_next_url(request, home_url()))
     return render(request, "identity/rules_accept.html", {
-        "form": form, "version": version, "text": rules_text(version, get_language()),
+        "form": form, "version": version, "title": rules_title(version, get_language()),
+        "text": rules_text(version, get_language()),
         "next": _next_url(request, "")})

@@ -120,6 +120,14 @@ def test_dispatcher_answers_an_emergency_appeal(desk_utility, live_server_url, p
     assert "Бригада АДС выехала" in history and "Перекрыть стояк" in history
     assert "только сотрудникам" in history
     screenshot(desk, "console-desk-answered")
+    # The same appeal on a dispatcher's phone: the history is read, not cut off on the right.
+    desk.set_viewport_size({"width": 390, "height": 844})
+    desk.reload()
+    cells = desk.locator(".desk-history td").evaluate_all(
+        "tds => tds.map(td => [td.getBoundingClientRect().right, td.scrollWidth, td.clientWidth])")
+    assert cells and all(right <= 390 and scroll <= client
+                         for right, scroll, client in cells), cells
+    screenshot(desk, "console-desk-answered-phone")
 
     # The resident sees the reply (and not the internal note).
     resident.goto(appeal_url)

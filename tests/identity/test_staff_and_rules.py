@@ -108,6 +108,22 @@ def test_default_rules_are_published_with_the_utility_s_name(client_a, in_tenant
     assert "Alpha Water" in page and "хранить пароль в тайне" in page
     english = client_a.get("/rules/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "The customer keeps the password secret" in english
+    # The English text comes under its English title, not the Russian one.
+    assert "Terms of use of the personal account" in english
+    assert "Правила пользования" not in english
+
+
+def test_rules_title_follows_the_text_s_language(client_a, in_tenant_a):
+    services.rules_publish(version=services.rules_draft_create(
+        title="Правила, ред. 2", title_en="Rules, edition 2", text_ru="Текст.", text_en="Text."))
+    english = client_a.get("/rules/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Rules, edition 2" in english and "Правила, ред. 2" not in english
+    assert "Правила, ред. 2" in client_a.get("/rules/").content.decode()
+    # No English text: the Russian text keeps its Russian title for everyone.
+    services.rules_publish(version=services.rules_draft_create(
+        title="Правила, ред. 3", title_en="Rules, edition 3", text_ru="Текст 3."))
+    english = client_a.get("/rules/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Правила, ред. 3" in english and "Rules, edition 3" not in english
 
 
 def test_a_new_rules_version_is_accepted_at_next_login(client_a, in_tenant_a, capture):

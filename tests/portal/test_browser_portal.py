@@ -113,6 +113,32 @@ def _log_in(page, base):
 
 
 @pytest.mark.browser
+def test_english_pages_fit_a_phone(portal_utility, live_server_url, phone_page):
+    """In English on a phone: the invoice's charges fit without a sideways scroll (the unit
+    goes under the quantity), and the settings boxes and photo button take a finger."""
+    page = phone_page
+    base = live_server_url.format(host=f"{SLUG}.localhost")
+    _log_in(page, base)
+    page.locator(".nav-toggle").click()
+    page.locator('form.lang-switch button[value="en"]').click()
+    page.get_by_role("heading", name="Home").wait_for()
+    page.goto(base + "/invoices/")
+    page.locator('main a[href^="/invoices/"]').first.click()
+    page.get_by_role("heading", name="Charges by service").wait_for()
+    tables = page.evaluate("Array.from(document.querySelectorAll('.table-wrap'))"
+                           ".map(w => [w.scrollWidth, w.clientWidth])")
+    assert tables and all(scroll <= client for scroll, client in tables), tables
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "portal-invoice-en-phone")
+    page.goto(base + "/settings/")
+    boxes = page.locator("main input[type=checkbox]").evaluate_all(
+        "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+    assert boxes and all(w >= 22 and h >= 22 for w, h in boxes), boxes
+    page.goto(base + "/appeals/new/")
+    assert page.locator("input[type=file]").bounding_box()["height"] >= 40
+
+
+@pytest.mark.browser
 def test_phone_menu_folds_behind_a_button(portal_utility, live_server_url, phone_page):
     page = phone_page
     refused = []  # the Content-Security-Policy forbids inline code: nothing may be refused
