@@ -88,10 +88,11 @@ def test_invoice_list_and_detail(both):
             assert rub(detail[field]) in page, field
         body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
         cells = re.findall(r'<tr><th scope="row">([^<]+)</th>.*?<td class="num">([^<]+)</td>'
-                           r'<td class="num">([^<]+)</td></tr>', body)
+                           r'<td class="num recalculation">([^<]+)</td></tr>', body)
         assert cells == [(c["service"], money(c["amount"]), money(c["recalculation"]))
                          for c in detail["charges"]]
-        total = re.search(r'<tfoot>.*?<td class="num">([^<]+)</td><td class="num">([^<]+)</td>',
+        total = re.search((r'<tfoot>.*?<td class="num">([^<]+)</td>'
+                           r'<td class="num recalculation">([^<]+)</td>'),
                           page, re.S).groups()
         assert total == (money(detail["charges_total"]), money(detail["recalculation_total"]))
         for payment in detail["payments"]:
