@@ -3,9 +3,27 @@ Written as a template: {utility} is replaced by the utility's name."""
 
 from __future__ import annotations
 
+import re
+
+CLAUSE = re.compile(r"\d+(\.\d+)*\. ")  # "2. Registration", "2.1. A customer ..."
+HEADING = re.compile(r"\d+\. ")
+
+
+def _unwrap(text: str) -> str:
+    """One line per clause: the source below is wrapped for reading here, but the page turns
+    every newline into a line break, which cut sentences mid-line on a phone."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if lines and line and lines[-1] and not CLAUSE.match(line) \
+                and not HEADING.match(lines[-1]):
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
 TITLE_RU = "Правила пользования личным кабинетом"
 
-TEXT_RU = """\
+TEXT_RU = _unwrap("""\
 1. Общие положения
 1.1. Личный кабинет (далее — сервис) предоставляет {utility} (далее — организация) для
 абонентов, у которых открыт лицевой счёт. Сервис позволяет видеть начисления и счета,
@@ -59,11 +77,11 @@ TEXT_RU = """\
 6. Контакты
 Вопросы о работе сервиса абонент может задать по телефону или электронной почте,
 указанным на страницах сервиса, или в офисе организации.
-"""
+""")
 
 TITLE_EN = "Terms of use of the personal account"
 
-TEXT_EN = """\
+TEXT_EN = _unwrap("""\
 1. General
 1.1. The personal account (the service) is provided by {utility} (the company) to
 customers with an open account. It shows charges and invoices, takes meter readings and
@@ -113,4 +131,4 @@ the supplied services.
 
 6. Contacts
 Questions about the service: the phone, e-mail and office shown on the service's pages.
-"""
+""")

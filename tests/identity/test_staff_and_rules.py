@@ -111,6 +111,9 @@ def test_default_rules_are_published_with_the_utility_s_name(client_a, in_tenant
     # The English text comes under its English title, not the Russian one.
     assert "Terms of use of the personal account" in english
     assert "Правила пользования" not in english
+    # One line per clause: no line break in mid-sentence on a phone.
+    assert "(the company) to customers with an open account" in english
+    assert "Alpha Water (далее — организация) для абонентов, у которых" in page
 
 
 def test_rules_title_follows_the_text_s_language(client_a, in_tenant_a):
