@@ -239,3 +239,23 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def race_utility(django_db_setup, django_db_blocker, monkeypatch):
+    """A utility created outside the test's transaction, for real transactions in threads
+    (two devices, two workers at once); deleted afterwards."""
+    from tenants.services import utility_create, utility_delete
+
+    # Playwright's sync API (browser tests earlier in the session) leaves its event loop
+    # registered on the main thread, which Django's async guard takes for an async context.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with django_db_blocker.unblock():
+        utility = utility_create(slug="race", name="Race Water", actor="tests",
+                                 send_staff_email=False).utility
+        try:
+            yield utility
+        finally:
+            connection.set_schema_to_public()
+            utility_delete(utility=utility, actor="tests")
+            connection.close()

@@ -129,12 +129,12 @@ def _autopay_failure_label(code: str, context: dict) -> str:
 # in Russian; a value that does not read as plain is shown as it is.
 # Amounts of money, "12345.67": "12 345,67" / "12,345.67" (lk_core.billing.money).
 MONEY_PLACEHOLDERS = ("amount", "amount_due", "cap")
-# Days, "2026-11-10": "10.11.2026" / "11/10/2026" (SHORT_DATE_FORMAT).
+# Days, "2026-11-10": "10.11.2026" / "10 Nov 2026" (SHORT_DATE_FORMAT).
 DATE_PLACEHOLDERS = ("closes_on", "paid_on", "charge_on")
 # Billing periods, the month's first day "2026-11-01": "11.2026" / "November 2026".
 MONTH_PLACEHOLDERS = ("period",)
 # Moments, an aware datetime's isoformat(): in the utility's time zone,
-# "10.11.2026 14:05" / "11/10/2026 2:05 p.m." (SHORT_DATETIME_FORMAT).
+# "10.11.2026 14:05" / "10 Nov 2026 14:05" (SHORT_DATETIME_FORMAT).
 MOMENT_PLACEHOLDERS = ("received_at",)
 # Meter figures, a list of plain numbers ["1749.461", "12.5"]: "1 749,461 / 12,5".
 FIGURES_PLACEHOLDERS = ("values", "consumption")

@@ -457,8 +457,8 @@ def _charge_outcome(payment: PortalPayment, status: str) -> None:
 # --- notices ----------------------------------------------------------------------------------
 
 def _money(amount: Decimal) -> str:
-    """As a notification's context keeps amounts, dates and codes: plain, shown in the
-    reader's language when rendered (lk_core.notifications.texts)."""
+    """As a notification's context keeps amounts: plain, shown in the reader's language
+    when rendered (lk_core.notifications.texts)."""
     return f"{amount:.2f}"
 
 

@@ -18,6 +18,7 @@ from lk_core.identity.services import resident_notices_set
 from lk_core.notifications.models import Kind
 from lk_core.notifications.services import preference_update
 from lk_core.portal.models import ResidentPreferences
+from lk_core.portal.selectors import resident_settings
 from lk_core.users.models import User
 
 PHONE = re.compile(r"^\+7\d{10}$")
@@ -94,8 +95,6 @@ def preferences_change(*, user, ip: str | None = None, **changes) -> ResidentPre
     `preferences_update` takes them), the others keeping their saved values. The user's row
     is locked while the saved values are read and the whole set written back, so two
     changes sent at once (two devices) both land instead of the later undoing the other."""
-    from lk_core.portal.selectors import resident_settings
-
     with transaction.atomic():
         list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
         saved = resident_settings(user=user)

@@ -5,25 +5,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import checks
 
+# Switches that are on in development and tests and must be off in production:
+# (setting, what it allows, check id).
+DEVELOPMENT_SWITCHES = (
+    ("OUTBOUND_ALLOW_PRIVATE_NETWORKS",
+     "appeal webhooks and billing pull URLs that staff configure may reach loopback, "
+     "private and link-local addresses (cloud metadata, the database, internal services)",
+     "lk_platform.W001"),
+    ("APPEAL_WEBHOOK_ALLOW_HTTP",
+     "staff may route appeals (names, addresses, texts) to plain http:// webhooks, readable "
+     "and changeable on the way",
+     "lk_platform.W002"),
+)
+
 
 @checks.register(checks.Tags.security, deploy=True)
-def outbound_private_networks_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
-    if getattr(settings, "OUTBOUND_ALLOW_PRIVATE_NETWORKS", False):
-        return [checks.Warning(
-            "OUTBOUND_ALLOW_PRIVATE_NETWORKS is on: appeal webhooks and billing pull URLs "
-            "that staff configure may reach loopback, private and link-local addresses "
-            "(cloud metadata, the database, internal services).",
-            hint="Unset it (or set it to 0) in production.",
-            id="lk_platform.W001")]
-    return []
-
-
-@checks.register(checks.Tags.security, deploy=True)
-def appeal_webhook_http_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
-    if getattr(settings, "APPEAL_WEBHOOK_ALLOW_HTTP", False):
-        return [checks.Warning(
-            "APPEAL_WEBHOOK_ALLOW_HTTP is on: staff may route appeals (names, addresses, "
-            "texts) to plain http:// webhooks, readable and changeable on the way.",
-            hint="Unset it (or set it to 0) in production.",
-            id="lk_platform.W002")]
-    return []
+def development_switches_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    return [checks.Warning(f"{name} is on: {allows}.",
+                           hint="Unset it (or set it to 0) in production.", id=check_id)
+            for name, allows, check_id in DEVELOPMENT_SWITCHES
+            if getattr(settings, name, False)]

@@ -295,23 +295,6 @@ def test_maintenance_refuses_submissions_but_not_reads(alice, utility_a, in_wind
 
 # --- concurrency: two devices at once, real transactions, on a utility of our own ----------
 
-@pytest.fixture
-def race_utility(django_db_setup, django_db_blocker, monkeypatch):
-    from tenants.services import utility_create, utility_delete
-
-    # Browser tests earlier in the session leave Playwright's loop on the main thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with django_db_blocker.unblock():
-        utility = utility_create(slug="api-race", name="Race Water", actor="tests",
-                                 send_staff_email=False).utility
-        try:
-            yield utility
-        finally:
-            connection.set_schema_to_public()
-            utility_delete(utility=utility, actor="tests")
-            connection.close()
-
-
 def test_two_devices_submitting_at_once_store_one_reading(race_utility, monkeypatch):
     freeze(monkeypatch, IN_WINDOW)
     connection.set_tenant(race_utility)

@@ -23,7 +23,7 @@ from lk_core.billing.interfaces import PullError
 from lk_core.billing.models import ImportRun, PullSource
 from lk_core.users.models import StaffRole
 from lk_platform import outbound
-from lk_platform.checks import outbound_private_networks_check
+from lk_platform.checks import development_switches_check
 from tests.billing.test_pull import LocalServer, PackageServer
 from tests.consoles.test_appeal_routing import SECRET, Receiver, _appeal, _delivery, _route
 from tests.tasks.conftest import tasks_setting
@@ -233,11 +233,12 @@ def test_pull_redirect_into_the_network_is_refused(in_tenant_a, monkeypatch, loc
 
 
 def test_deploy_check_warns_when_private_networks_are_allowed():
-    with override_settings(OUTBOUND_ALLOW_PRIVATE_NETWORKS=True):
-        [warning] = outbound_private_networks_check(None)
+    with override_settings(OUTBOUND_ALLOW_PRIVATE_NETWORKS=True, APPEAL_WEBHOOK_ALLOW_HTTP=False):
+        [warning] = development_switches_check(None)
     assert isinstance(warning, CheckWarning) and warning.id == "lk_platform.W001"
-    with PRODUCTION:
-        assert outbound_private_networks_check(None) == []
+    assert warning.msg.startswith("OUTBOUND_ALLOW_PRIVATE_NETWORKS is on: ")
+    with PRODUCTION, override_settings(APPEAL_WEBHOOK_ALLOW_HTTP=False):
+        assert development_switches_check(None) == []
 
 
 def test_pull_redirect_to_another_host_goes_without_credentials(in_tenant_a, package_server,

@@ -119,10 +119,12 @@ def test_http_only_with_the_development_setting(utility_a):
 def test_deploy_check_warns_when_plain_http_webhooks_are_allowed():
     from django.core.checks import Warning as CheckWarning
 
-    from lk_platform.checks import appeal_webhook_http_check
+    from lk_platform.checks import development_switches_check
 
-    with override_settings(APPEAL_WEBHOOK_ALLOW_HTTP=True):
-        [warning] = appeal_webhook_http_check(None)
+    with override_settings(APPEAL_WEBHOOK_ALLOW_HTTP=True,
+                           OUTBOUND_ALLOW_PRIVATE_NETWORKS=False):
+        [warning] = development_switches_check(None)
     assert isinstance(warning, CheckWarning) and warning.id == "lk_platform.W002"
-    with production:
-        assert appeal_webhook_http_check(None) == []
+    assert warning.msg.startswith("APPEAL_WEBHOOK_ALLOW_HTTP is on: ")
+    with production, override_settings(OUTBOUND_ALLOW_PRIVATE_NETWORKS=False):
+        assert development_switches_check(None) == []

@@ -12,8 +12,8 @@ from lk_core.portal.services import preferences_change
 from tests.portal import data
 
 
-def test_two_changes_at_once_both_land(committed_tenant):
-    connection.set_tenant(committed_tenant)
+def test_two_changes_at_once_both_land(race_utility):
+    connection.set_tenant(race_utility)
     user, _account = data.resident("310001")
     connection.set_schema_to_public()
     changes = [{"paperless_receipt": True}, {"email_reading_receipt": True},
@@ -24,7 +24,7 @@ def test_two_changes_at_once_both_land(committed_tenant):
     def worker(change: dict) -> None:
         from django.db import connection as thread_connection
 
-        thread_connection.set_tenant(committed_tenant)
+        thread_connection.set_tenant(race_utility)
         try:
             barrier.wait()
             preferences_change(user=user, ip="203.0.113.5", **change)
@@ -39,7 +39,7 @@ def test_two_changes_at_once_both_land(committed_tenant):
     for thread in threads:
         thread.join(30)
     assert errors == []
-    connection.set_tenant(committed_tenant)
+    connection.set_tenant(race_utility)
     saved = resident_settings(user=user)
     assert (saved.paperless_receipt, saved.email_reading_receipt, saved.language,
             saved.contact_phone) == (True, True, "en", "+79120000002")

@@ -259,8 +259,8 @@ def test_the_receipt_e_mail_unsubscribes_from_reading_receipts_only(
 
 # --- concurrency: real transactions in two threads, on a tenant of our own ------------------
 
-def test_concurrent_double_submission_stores_one(committed_tenant):
-    connection.set_tenant(committed_tenant)
+def test_concurrent_double_submission_stores_one(race_utility):
+    connection.set_tenant(race_utility)
     user, account = data.resident("300001")
     meter = data.history(account, months=3)["meters"][0]
     connection.set_schema_to_public()
@@ -270,12 +270,12 @@ def test_concurrent_double_submission_stores_one(committed_tenant):
     def worker(value: str) -> None:
         from django.db import connection as thread_connection
 
-        thread_connection.set_tenant(committed_tenant)
+        thread_connection.set_tenant(race_utility)
         try:
             barrier.wait()
             outcomes.append(reading_submit(user=user, account=account, meter=meter,
                                            values=[value], channel="web",
-                                           utility=committed_tenant, now=IN_WINDOW))
+                                           utility=race_utility, now=IN_WINDOW))
         except Exception as exc:  # the assertion below shows it
             outcomes.append(exc)
         finally:
@@ -288,7 +288,7 @@ def test_concurrent_double_submission_stores_one(committed_tenant):
         thread.join(30)
     assert len(outcomes) == 2 and all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert sorted(o.replaced for o in outcomes) == [False, True]
-    connection.set_tenant(committed_tenant)
+    connection.set_tenant(race_utility)
     stored = list(Reading.objects.filter(meter=meter, source="resident"))
     assert len(stored) == 1 and stored[0].t1 in (Decimal(110), Decimal(111))
 
